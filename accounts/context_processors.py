@@ -1,0 +1,7 @@
+def current_organisation(request):
+    membership = getattr(request, "current_membership", None)
+    return {
+        "current_membership": membership,
+        "current_organisation": membership.organisation if membership else None,
+        "user_memberships": getattr(request, "memberships", []),
+    }
