@@ -251,7 +251,11 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # 4xx paths may carry tokens or identifiers: only server errors are logged.
+        "django.request": {"level": "ERROR"},
+    },
 }
 
 SUPPORT_EMAIL = os.environ.get("SUPPORT_EMAIL", "contact@ilot.test")
