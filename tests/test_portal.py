@@ -93,3 +93,15 @@ def test_production_refuses_to_start_without_a_real_secret_key():
     assert "SECRET_KEY must be set" in result.stderr
     result = _manage("check", env=_production_env(SECRET_KEY="dev-only-insecure-key"))
     assert result.returncode != 0
+
+
+def test_french_by_default_even_for_an_english_browser(client):
+    response = client.get(reverse("account_login"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert '<html lang="fr">' in response.content.decode()
+    assert "Se connecter" in response.content.decode()
+
+
+def test_english_is_available_on_request(client):
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    response = client.get(reverse("account_login"))
+    assert '<html lang="en">' in response.content.decode()
