@@ -25,8 +25,12 @@ class EmailNotification:
         subject = settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + " ".join(subject.split())
         return subject, body
 
-    def send(self):
+    def send(self) -> list:
+        """One email per recipient: nobody learns who else was told."""
         if not self.recipients:
-            return None
+            return []
         subject, body = self.render()
-        return send_email.enqueue(subject=subject, body=body, recipients=self.recipients)
+        return [
+            send_email.enqueue(subject=subject, body=body, recipients=[recipient])
+            for recipient in self.recipients
+        ]

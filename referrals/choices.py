@@ -1,0 +1,106 @@
+"""Vocabularies of the referral record (the referral types themselves are in cms.choices)."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Status(models.TextChoices):
+    DRAFT = "draft", _("Brouillon")
+    SUBMITTED = "submitted", _("Transmise")
+    INFO_REQUESTED = "info_requested", _("Informations demandées")
+    UNDER_REVIEW = "under_review", _("Inscrite en commission")
+    ACCEPTED = "accepted", _("Avis favorable")
+    DECLINED = "declined", _("Avis défavorable")
+    REORIENTED = "reoriented", _("Réorientée")
+    ARRIVED = "arrived", _("Arrivée")
+    NO_SHOW = "no_show", _("Ne s'est pas présentée")
+    CANCELLED = "cancelled", _("Annulée")
+    WITHDRAWN = "withdrawn", _("Retirée")
+    EXPIRED = "expired", _("Expirée")
+
+
+class Gender(models.TextChoices):
+    WOMAN = "femme", _("Femme")
+    MAN = "homme", _("Homme")
+    OTHER = "autre", _("Autre identité, ou ne se prononce pas")
+
+
+class Location(models.TextChoices):
+    PRISON = "prison", _("En établissement pénitentiaire")
+    STREET = "rue", _("À la rue")
+    HOSTED = "heberge", _("Hébergée par un tiers")
+    SHELTER = "hebergement", _("En structure d'hébergement")
+    OTHER = "autre", _("Autre")
+
+
+class JudicialSituation(models.TextChoices):
+    PSE = "pse", _("PSE — placement sous surveillance électronique")
+    SL = "sl", _("SL — semi-liberté")
+    PE = "pe", _("PE — placement à l'extérieur")
+    LC = "lc", _("LC — libération conditionnelle")
+    CJ = "cj", _("CJ — contrôle judiciaire")
+    SSJ = "ssj", _("SSJ — suivi socio-judiciaire")
+    SME = "sme", _("SME / sursis probatoire")
+    TIG = "tig", _("TIG — travail d'intérêt général")
+    RELEASE_6_MONTHS = "sortie_6_mois", _("Sortie de détention dans les 6 mois")
+    SENTENCE_ENDED = "fin_de_peine", _("Fin de peine (sortie sèche)")
+    NONE = "aucune", _("Aucune mesure en cours")
+
+
+class HousingNeed(models.TextChoices):
+    EMERGENCY = "urgence", _("Mise à l'abri (urgence)")
+    INSERTION = "insertion", _("Hébergement d'insertion")
+    HOSTING_ADDRESS = "adresse_mesure", _("Adresse d'hébergement pour une mesure (PSE, SL…)")
+    HOUSING = "logement", _("Accès au logement")
+    NONE = "aucun", _("Pas de besoin")
+
+
+class EmploymentNeed(models.TextChoices):
+    JOB = "emploi", _("Recherche d'emploi")
+    TRAINING = "formation", _("Formation")
+    INTEGRATION = "insertion_activite", _("Insertion par l'activité économique")
+    NOT_NOW = "pas_maintenant", _("Pas pour le moment")
+
+
+class TiesNeed(models.TextChoices):
+    KEEP = "maintien", _("Maintenir des liens existants")
+    RECONNECT = "renouer", _("Renouer des liens (médiation)")
+    NONE = "aucun", _("Pas de besoin exprimé")
+
+
+class ConsentMethod(models.TextChoices):
+    INTERVIEW = "entretien", _("Oralement, en entretien")
+    SIGNED = "ecrit", _("Formulaire signé")
+    OTHER = "autre", _("Autre")
+
+
+class DeclineReason(models.TextChoices):
+    NO_PLACE = "pas_de_place", _("Pas de place disponible")
+    OUTSIDE_PUBLIC = "hors_public", _("Hors du public de l'établissement")
+    NEEDS_BEYOND = "besoins", _("Besoins au-delà de ce que l'établissement peut assurer")
+    INCOMPLETE = "incomplet", _("Dossier toujours incomplet après une demande")
+    PERSON_DECLINED = "refus_personne", _("La personne a refusé")
+    DUPLICATE = "doublon", _("Doublon")
+    OTHER = "autre", _("Autre")
+
+
+class CancelReason(models.TextChoices):
+    KEPT_IN_DETENTION = "maintien_detention", _("Maintien en détention")
+    RELEASE_POSTPONED = "sortie_reportee", _("Sortie reportée")
+    WENT_ELSEWHERE = "autre_solution", _("A trouvé une autre solution")
+    NO_NEWS = "sans_nouvelles", _("Sans nouvelles")
+
+
+class WithdrawReason(models.TextChoices):
+    OTHER_SOLUTION = "autre_solution", _("Une autre solution a été trouvée")
+    PERSON_CHANGED_MIND = "refus_personne", _("La personne ne souhaite plus cette orientation")
+    SITUATION_CHANGED = "situation", _("La situation judiciaire a changé")
+    ERROR = "erreur", _("Demande faite par erreur")
+    OTHER = "autre", _("Autre")
+
+
+class AttachmentKind(models.TextChoices):
+    COURT_DECISION = "decision", _("Décision de justice")
+    IDENTITY = "identite", _("Pièce d'identité")
+    SOCIAL_REPORT = "rapport_social", _("Rapport social")
+    OTHER = "autre", _("Autre document")

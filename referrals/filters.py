@@ -1,0 +1,89 @@
+import django_filters
+from django import forms
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import User
+from cms.choices import ReferralType
+
+from .choices import Status
+from .models import Referral
+
+
+class ReferralFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        label=_("Nom, prénom ou référence"),
+        method="search",
+        widget=forms.TextInput(attrs={"type": "search"}),
+    )
+    status = django_filters.ChoiceFilter(
+        label=_("Statut"), choices=Status.choices, empty_label=_("Tous")
+    )
+    referral_type = django_filters.ChoiceFilter(
+        label=_("Type de demande"), choices=ReferralType.choices, empty_label=_("Tous")
+    )
+    target = django_filters.ModelChoiceFilter(
+        label=_("Établissement ou programme"), queryset=None, empty_label=_("Tous")
+    )
+    officer = django_filters.ModelChoiceFilter(
+        label=_("Professionnel référent"), queryset=User.objects.none(), empty_label=_("Tous")
+    )
+    release_after = django_filters.DateFilter(
+        field_name="release_date",
+        lookup_expr="gte",
+        label=_("Sortie prévue à partir du"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    release_before = django_filters.DateFilter(
+        field_name="release_date",
+        lookup_expr="lte",
+        label=_("Sortie prévue jusqu'au"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    ordering = django_filters.OrderingFilter(
+        label=_("Trier par"),
+        fields=[
+            ("created_at", "created_at"),
+            ("release_date", "release_date"),
+            ("status_changed_at", "status_changed_at"),
+            ("last_name", "last_name"),
+        ],
+        field_labels={
+            "created_at": _("Date de création"),
+            "-created_at": _("Date de création (récentes d'abord)"),
+            "release_date": _("Date de sortie"),
+            "-release_date": _("Date de sortie (lointaines d'abord)"),
+            "status_changed_at": _("Dernier changement"),
+            "-status_changed_at": _("Dernier changement (récents d'abord)"),
+            "last_name": _("Nom"),
+            "-last_name": _("Nom (Z à A)"),
+        },
+        empty_label=_("Date de création (récentes d'abord)"),
+    )
+
+    class Meta:
+        model = Referral
+        fields = []
+
+    def __init__(self, *args, organisation=None, targets=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        from wagtail.models import Page
+
+        self.filters["target"].queryset = Page.objects.filter(pk__in=targets or []).order_by(
+            "title"
+        )
+        if organisation is not None:
+            self.filters["officer"].queryset = User.objects.filter(
+                memberships__organisation=organisation
+            ).order_by("last_name", "first_name")
+        else:
+            del self.filters["officer"]
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        condition = Q(reference__icontains=value)
+        for word in value.split():
+            condition |= Q(last_name__icontains=word) | Q(first_name__icontains=word)
+        return queryset.filter(condition)

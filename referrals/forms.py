@@ -1,0 +1,254 @@
+from pathlib import Path
+
+import puremagic
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import User
+from cms.choices import ReferralType
+
+from . import choices
+from .choices import Status
+from .models import Referral
+
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+PERSON_FIELDS = [
+    "first_name",
+    "last_name",
+    "birth_date",
+    "gender",
+    "contact",
+    "location",
+    "location_detail",
+    "origin_departement",
+]
+JUDICIAL_FIELDS = ["judicial_situation", "release_date", "measure_end_date"]
+REQUEST_FIELDS = ["referral_type", "target"]
+NEEDS_FIELDS = [
+    "housing_need",
+    "housing_comment",
+    "employment_need",
+    "employment_comment",
+    "needs_care_support",
+    "health_note",
+    "ties_need",
+    "ties_comment",
+    "wishes",
+]
+CONSENT_FIELDS = ["consent", "consent_date", "consent_method"]
+CONTACT_FIELDS = ["second_contact"]
+
+
+class TargetChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, page):
+        return page.title
+
+
+class ReferralForm(forms.ModelForm):
+    """Create or edit a draft. `version` guards against two people overwriting each other."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    creation_key = forms.UUIDField(widget=forms.HiddenInput, required=False)
+
+    fieldsets = [
+        (_("La personne"), PERSON_FIELDS),
+        (_("Situation judiciaire"), JUDICIAL_FIELDS),
+        (_("La demande"), REQUEST_FIELDS),
+        (_("Besoins et souhaits"), NEEDS_FIELDS),
+        (_("Accord de la personne"), CONSENT_FIELDS),
+        (_("Suivi"), CONTACT_FIELDS),
+    ]
+
+    class Meta:
+        model = Referral
+        fields = (
+            PERSON_FIELDS
+            + JUDICIAL_FIELDS
+            + REQUEST_FIELDS
+            + NEEDS_FIELDS
+            + CONSENT_FIELDS
+            + CONTACT_FIELDS
+        )
+        widgets = {
+            "birth_date": DATE_WIDGET,
+            "release_date": DATE_WIDGET,
+            "measure_end_date": DATE_WIDGET,
+            "consent_date": DATE_WIDGET,
+            "wishes": forms.Textarea(attrs={"rows": 4}),
+            "housing_need": forms.RadioSelect,
+            "employment_need": forms.RadioSelect,
+            "ties_need": forms.RadioSelect,
+            "gender": forms.RadioSelect,
+            "consent_method": forms.RadioSelect,
+        }
+
+    def __init__(self, *args, organisation, **kwargs):
+        super().__init__(*args, **kwargs)
+        from cms.models import referral_targets
+
+        targets = referral_targets()
+        self.targets = {page.pk: page for page in targets}
+        self.fields["target"] = TargetChoiceField(
+            queryset=self.fields["target"].queryset.filter(pk__in=list(self.targets)),
+            label=_("Établissement ou programme"),
+            empty_label=_("— Choisir —"),
+        )
+        self.fields["second_contact"].queryset = User.objects.filter(
+            memberships__organisation=organisation, memberships__is_active=True
+        ).order_by("last_name", "first_name")
+        self.fields["consent_method"].choices = choices.ConsentMethod.choices
+        self.fields["consent_method"].required = False
+        self.fields["consent"].help_text = _(
+            "Obligatoire pour transmettre la demande. La personne peut retirer son accord à tout "
+            "moment ; elle peut demander à lire ce qui est écrit à son sujet."
+        )
+        if self.instance.pk:
+            self.fields["version"].initial = self.instance.version
+
+    def grouped(self):
+        return [(title, [self[name] for name in names]) for title, names in self.fieldsets]
+
+    def clean(self):
+        cleaned = super().clean()
+        target = cleaned.get("target")
+        referral_type = cleaned.get("referral_type")
+        if target and referral_type:
+            page = self.targets.get(target.pk)
+            if page is None or not page.accepts(referral_type):
+                self.add_error(
+                    "target",
+                    _("« %(target)s » n'accepte pas ce type de demande en ligne.")
+                    % {"target": target.title},
+                )
+        return cleaned
+
+
+def fit_warnings(referral) -> list[str]:
+    """Warnings, not errors: the person may not fit the target's public."""
+    from .targets import get_target
+
+    page = get_target(referral.target_id)
+    if page is None:
+        return []
+    warnings = []
+    publics = set(page.publics or [])
+    if publics:
+        men_only = publics <= {"hommes_seuls"}
+        women_only = publics <= {"femmes_seules", "parents_isoles", "familles"} and (
+            "hommes_seuls" not in publics and "couples_sans_enfant" not in publics
+        )
+        if referral.gender == choices.Gender.WOMAN and men_only:
+            warnings.append(
+                _("« %(t)s » accueille des hommes seuls : vérifiez que l'orientation convient.")
+                % {"t": page.title}
+            )
+        if referral.gender == choices.Gender.MAN and women_only:
+            warnings.append(
+                _("« %(t)s » accueille des femmes et des familles : vérifiez l'orientation.")
+                % {"t": page.title}
+            )
+    if (
+        referral.release_date
+        and referral.status == Status.DRAFT
+        and referral.release_date < timezone.localdate()
+        and referral.referral_type != ReferralType.SORTIE_SECHE
+    ):
+        warnings.append(_("La date de sortie ou de début de mesure est passée."))
+    return warnings
+
+
+class MessageForm(forms.Form):
+    body = forms.CharField(
+        label=_("Votre message"), widget=forms.Textarea(attrs={"rows": 4}), max_length=5000
+    )
+
+
+class AnswerInfoForm(forms.Form):
+    message = forms.CharField(
+        label=_("Votre réponse à la commission"),
+        widget=forms.Textarea(attrs={"rows": 5}),
+        max_length=5000,
+    )
+
+
+class WithdrawForm(forms.Form):
+    reason = forms.ChoiceField(label=_("Motif du retrait"), choices=choices.WithdrawReason.choices)
+    comment = forms.CharField(
+        label=_("Précision (facultatif)"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class ContestForm(forms.Form):
+    message = forms.CharField(
+        label=_("Pourquoi contestez-vous cet avis ?"),
+        widget=forms.Textarea(attrs={"rows": 5}),
+        max_length=5000,
+    )
+
+
+class ReleaseDateForm(forms.Form):
+    release_date = forms.DateField(label=_("Nouvelle date prévue"), widget=DATE_WIDGET)
+    comment = forms.CharField(label=_("Précision (facultatif)"), required=False, max_length=300)
+
+
+ALLOWED_TYPES = {
+    "application/pdf": {".pdf"},
+    "image/jpeg": {".jpg", ".jpeg"},
+    "image/png": {".png"},
+    "application/vnd.oasis.opendocument.text": {".odt"},
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": {".docx"},
+}
+MAX_UPLOAD_SIZE = 10 * 1024 * 1024
+
+
+def detect_content_type(upload) -> str | None:
+    """The type the file's content says it is (not what its name or the browser claim)."""
+    head = upload.read(8192)
+    upload.seek(0)
+    if not head:
+        return None
+    try:
+        matches = puremagic.magic_string(head)
+    except puremagic.PureError:
+        return None
+    for match in matches:
+        if match.mime_type in ALLOWED_TYPES:
+            return match.mime_type
+    # ODT and DOCX are zip files: puremagic recognises them from the name inside the zip.
+    if head.startswith(b"PK\x03\x04"):
+        if b"mimetypeapplication/vnd.oasis.opendocument.text" in head:
+            return "application/vnd.oasis.opendocument.text"
+        if b"word/" in head or b"[Content_Types].xml" in head:
+            return "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    return None
+
+
+class AttachmentForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Type de document"), choices=choices.AttachmentKind.choices)
+    file = forms.FileField(
+        label=_("Fichier"),
+        help_text=_("PDF, JPEG, PNG, ODT ou DOCX, 10 Mo au plus."),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_UPLOAD_SIZE:
+            raise ValidationError(_("Le fichier dépasse 10 Mo."))
+        if upload.size == 0:
+            raise ValidationError(_("Le fichier est vide."))
+        detected = detect_content_type(upload)
+        extension = Path(upload.name).suffix.lower()
+        if detected is None:
+            raise ValidationError(
+                _("Type de fichier non accepté : seuls PDF, JPEG, PNG, ODT et DOCX le sont.")
+            )
+        if extension not in ALLOWED_TYPES[detected]:
+            raise ValidationError(
+                _("Le contenu du fichier ne correspond pas à son extension « %(ext)s ».")
+                % {"ext": extension or "?"}
+            )
+        upload.detected_type = detected
+        return upload

@@ -1,0 +1,329 @@
+"""The referral record. Its status only ever changes in referrals.workflow."""
+
+import uuid
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from cms.choices import PlaceType, ReferralType
+
+from . import choices
+from .choices import Status
+from .storage import private_storage
+
+
+class ReferenceCounter(models.Model):
+    """One row per year: the last human reference number handed out."""
+
+    year = models.PositiveIntegerField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+    def __str__(self):
+        return f"{self.year}: {self.last}"
+
+    @classmethod
+    def next_reference(cls, year: int) -> str:
+        with transaction.atomic():
+            cls.objects.get_or_create(year=year)
+            cls.objects.filter(year=year).update(last=F("last") + 1)
+            number = cls.objects.select_for_update().get(year=year).last
+        return f"{year}-{number:06d}"
+
+
+class ReferralQuerySet(models.QuerySet):
+    def with_list_data(self):
+        return self.select_related("organisation", "officer", "target")
+
+
+class Referral(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    reference = models.CharField(_("référence"), max_length=12, unique=True, editable=False)
+    status = models.CharField(
+        _("statut"), max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True
+    )
+    status_changed_at = models.DateTimeField(_("statut modifié le"), default=timezone.now)
+    version = models.PositiveIntegerField(default=1, editable=False)
+    creation_key = models.UUIDField(unique=True, null=True, blank=True, editable=False)
+
+    # Who refers
+    organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.PROTECT, related_name="referrals"
+    )
+    officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("professionnel référent"),
+        on_delete=models.PROTECT,
+        related_name="referrals",
+    )
+    second_contact = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("second contact (même organisation)"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    # The person: only what the decision needs
+    first_name = models.CharField(_("prénom"), max_length=100)
+    last_name = models.CharField(_("nom"), max_length=100)
+    birth_date = models.DateField(_("date de naissance"))
+    gender = models.CharField(
+        _("genre (tel que la personne le déclare)"), max_length=10, choices=choices.Gender.choices
+    )
+    contact = models.CharField(
+        _("comment joindre la personne"),
+        max_length=200,
+        blank=True,
+        help_text=_("Facultatif : téléphone, adresse e-mail, ou par l'intermédiaire de qui."),
+    )
+    location = models.CharField(
+        _("où se trouve la personne"), max_length=15, choices=choices.Location.choices
+    )
+    location_detail = models.CharField(
+        _("précision sur le lieu"),
+        max_length=200,
+        blank=True,
+        help_text=_("Par exemple : centre pénitentiaire d'Amiens."),
+    )
+    origin_departement = models.CharField(_("département d'origine"), max_length=3, blank=True)
+
+    # Judicial situation and dates
+    judicial_situation = models.CharField(
+        _("situation judiciaire"), max_length=20, choices=choices.JudicialSituation.choices
+    )
+    release_date = models.DateField(
+        _("date de sortie ou de début de mesure prévue"), null=True, blank=True, db_index=True
+    )
+    measure_end_date = models.DateField(_("date de fin de mesure"), null=True, blank=True)
+
+    # What is asked, and where
+    referral_type = models.CharField(
+        _("type de demande"), max_length=30, choices=ReferralType.choices
+    )
+    target = models.ForeignKey(
+        "wagtailcore.Page",
+        verbose_name=_("établissement ou programme"),
+        on_delete=models.PROTECT,
+        related_name="referrals",
+    )
+
+    # Needs on the four pillars
+    housing_need = models.CharField(
+        _("hébergement / logement"), max_length=20, choices=choices.HousingNeed.choices
+    )
+    housing_comment = models.CharField(_("précision"), max_length=300, blank=True)
+    employment_need = models.CharField(
+        _("emploi / formation"), max_length=20, choices=choices.EmploymentNeed.choices
+    )
+    employment_comment = models.CharField(_("précision"), max_length=300, blank=True)
+    needs_care_support = models.BooleanField(
+        _("besoin d'un accompagnement aux soins"), default=False
+    )
+    health_note = models.CharField(
+        _("précision"),
+        max_length=300,
+        blank=True,
+        help_text=_("Facultatif et bref : aucun diagnostic, seulement ce qui aide à l'accueil."),
+    )
+    ties_need = models.CharField(
+        _("liens sociaux et familiaux"), max_length=20, choices=choices.TiesNeed.choices
+    )
+    ties_comment = models.CharField(_("précision"), max_length=300, blank=True)
+    wishes = models.TextField(
+        _("souhaits de la personne, dans ses mots"), max_length=2000, blank=True
+    )
+
+    # Consent
+    consent = models.BooleanField(
+        _("la personne a donné son accord à cette orientation et au traitement de ses données"),
+        default=False,
+    )
+    consent_date = models.DateField(_("date de l'accord"), null=True, blank=True)
+    consent_method = models.CharField(
+        _("recueilli"), max_length=10, choices=choices.ConsentMethod.choices, blank=True
+    )
+
+    # Decision and outcome (written by the workflow only)
+    planned_admission_date = models.DateField(_("date d'admission prévue"), null=True, blank=True)
+    place_type = models.CharField(
+        _("type de place"), max_length=20, choices=PlaceType.choices, blank=True
+    )
+    decline_reason = models.CharField(
+        _("motif"), max_length=20, choices=choices.DeclineReason.choices, blank=True
+    )
+    decision_message = models.TextField(_("message de décision"), blank=True)
+    contested = models.BooleanField(_("avis contesté"), default=False)
+    arrival_date = models.DateField(_("date d'arrivée"), null=True, blank=True)
+    cancel_reason = models.CharField(
+        _("motif d'annulation"), max_length=20, choices=choices.CancelReason.choices, blank=True
+    )
+    withdraw_reason = models.CharField(
+        _("motif du retrait"), max_length=20, choices=choices.WithdrawReason.choices, blank=True
+    )
+    reoriented_from = models.OneToOneField(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reoriented_to",
+        verbose_name=_("réorientée depuis"),
+    )
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ReferralQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("orientation")
+        verbose_name_plural = _("orientations")
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["organisation", "status"]),
+            models.Index(fields=["organisation", "-created_at"]),
+            models.Index(fields=["target", "status"]),
+            models.Index(fields=["organisation", "release_date"]),
+        ]
+
+    def __str__(self):
+        return self.reference
+
+    def save(self, *args, **kwargs):
+        if not self.reference:
+            self.reference = ReferenceCounter.next_reference(timezone.localdate().year)
+        super().save(*args, **kwargs)
+
+    @property
+    def person_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == Status.DRAFT
+
+    def clean(self):
+        errors = {}
+        today = timezone.localdate()
+        if self.birth_date:
+            if self.birth_date > today:
+                errors["birth_date"] = _("La date de naissance ne peut pas être dans le futur.")
+            elif self.birth_date.year < today.year - 100:
+                errors["birth_date"] = _("Cette date de naissance n'est pas plausible.")
+            elif (today - self.birth_date).days < 16 * 365:
+                errors["birth_date"] = _(
+                    "La personne doit être majeure ou presque : vérifiez la date de naissance."
+                )
+        if (
+            self.referral_type == ReferralType.SORTIE_SECHE
+            and self.release_date
+            and self.release_date < today
+        ):
+            errors["release_date"] = _(
+                "Pour une sortie sèche, la date de sortie prévue ne peut pas être passée."
+            )
+        if (
+            self.release_date
+            and self.measure_end_date
+            and self.measure_end_date < self.release_date
+        ):
+            errors["measure_end_date"] = _(
+                "La fin de mesure ne peut pas précéder la sortie ou le début de mesure."
+            )
+        if self.consent_date and self.consent_date > today:
+            errors["consent_date"] = _("La date de l'accord ne peut pas être dans le futur.")
+        if errors:
+            raise ValidationError(errors)
+
+
+class ReferralEvent(models.Model):
+    """An immutable line of a referral's history: a transition, or a fact worth tracing."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", _("Création")
+        TRANSITION = "transition", _("Changement de statut")
+        RELEASE_DATE = "release_date", _("Date de sortie modifiée")
+        MESSAGE = "message", _("Message")
+        DOCUMENT = "document", _("Document ajouté")
+
+    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    action = models.CharField(max_length=30, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    organisation = models.ForeignKey(
+        "accounts.Organisation", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    from_status = models.CharField(max_length=20, choices=Status.choices, blank=True)
+    to_status = models.CharField(max_length=20, choices=Status.choices, blank=True)
+    comment = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("événement")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self):
+        return f"{self.referral_id} {self.action or self.kind}"
+
+    def save(self, *args, **kwargs):
+        if self.pk:
+            raise ValueError("Referral events are immutable.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("Referral events are immutable.")
+
+
+class Message(models.Model):
+    """The thread shared by the referring partner and the commission."""
+
+    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="messages")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    organisation = models.ForeignKey(
+        "accounts.Organisation", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    body = models.TextField(_("message"), max_length=5000)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self):
+        return f"{self.referral_id} {self.created_at:%Y-%m-%d}"
+
+
+def attachment_path(instance, filename):
+    # No personal data in file names: a random name under the referral's id.
+    return f"referrals/{instance.referral_id}/{uuid.uuid4().hex}"
+
+
+class Attachment(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="attachments")
+    kind = models.CharField(
+        _("type de document"), max_length=20, choices=choices.AttachmentKind.choices
+    )
+    file = models.FileField(storage=private_storage, upload_to=attachment_path, max_length=200)
+    original_name = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self):
+        return self.original_name

@@ -1,0 +1,146 @@
+"""Who may see and do what on a referral: the one place for these rules, used by the views,
+the API and the workflow alike. A referral that is not yours is a 404, never a 403."""
+
+from dataclasses import dataclass, field
+
+from django.http import Http404
+
+from accounts.models import InternalRole, Membership
+
+from .choices import Status
+from .models import Referral
+
+
+class Side:
+    PARTNER = "partner"
+    COMMISSION = "commission"  # commission member or head of the target
+    HEAD = "head"  # head of the target establishment
+    SYSTEM = "system"
+
+
+@dataclass
+class Actor:
+    """A user acting through one membership (the organisation chosen in the UI or the API)."""
+
+    user: object
+    membership: Membership | None
+    commission_targets: set[int] = field(default_factory=set)
+    head_targets: set[int] = field(default_factory=set)
+    is_management: bool = False
+
+    @classmethod
+    def system(cls) -> "Actor":
+        return cls(user=None, membership=None)
+
+    @classmethod
+    def for_membership(cls, user, membership: Membership | None) -> "Actor":
+        actor = cls(user=user, membership=membership)
+        if membership is not None and membership.organisation.is_internal:
+            for role, target in membership.internal_roles.values_list("role", "establishment_id"):
+                if role == InternalRole.Role.MANAGEMENT:
+                    actor.is_management = True
+                elif role in (InternalRole.Role.COMMISSION_MEMBER, InternalRole.Role.HEAD):
+                    actor.commission_targets.add(target)
+                    if role == InternalRole.Role.HEAD:
+                        actor.head_targets.add(target)
+        return actor
+
+    @property
+    def organisation(self):
+        return self.membership.organisation if self.membership else None
+
+    @property
+    def is_system(self) -> bool:
+        return self.user is None
+
+    @property
+    def is_partner(self) -> bool:
+        return self.membership is not None and not self.membership.organisation.is_internal
+
+    @property
+    def is_internal(self) -> bool:
+        return self.membership is not None and self.membership.organisation.is_internal
+
+
+def actor_for(request) -> Actor:
+    if not hasattr(request, "_referral_actor"):
+        request._referral_actor = Actor.for_membership(
+            request.user, getattr(request, "current_membership", None)
+        )
+    return request._referral_actor
+
+
+def visible_referrals(actor: Actor):
+    """Referrals the actor may read: all of their organisation's for a partner; for the
+    commission, the non-draft referrals sent to its establishments; everything sent for the
+    management."""
+    if actor.is_partner:
+        return Referral.objects.filter(organisation_id=actor.membership.organisation_id)
+    if actor.is_internal and (actor.is_management or actor.commission_targets):
+        submitted = Referral.objects.exclude(status=Status.DRAFT)
+        if actor.is_management:
+            return submitted
+        return submitted.filter(target_id__in=actor.commission_targets)
+    return Referral.objects.none()
+
+
+def get_visible_or_404(actor: Actor, pk, queryset=None) -> Referral:
+    queryset = queryset if queryset is not None else visible_referrals(actor)
+    try:
+        return queryset.get(pk=pk)
+    except (Referral.DoesNotExist, ValueError) as error:
+        raise Http404 from error
+
+
+def is_own_partner(actor: Actor, referral: Referral) -> bool:
+    return actor.is_partner and referral.organisation_id == actor.membership.organisation_id
+
+
+def plays(actor: Actor, side: str, referral: Referral) -> bool:
+    """Whether the actor plays `side` on this referral."""
+    if side == Side.SYSTEM:
+        return actor.is_system
+    if actor.is_system:
+        return False
+    if side == Side.PARTNER:
+        return is_own_partner(actor, referral)
+    if side == Side.COMMISSION:
+        return referral.target_id in actor.commission_targets
+    if side == Side.HEAD:
+        return referral.target_id in actor.head_targets
+    return False
+
+
+EDITABLE_STATUSES = {Status.DRAFT}
+OPEN_STATUSES = {
+    Status.SUBMITTED,
+    Status.INFO_REQUESTED,
+    Status.UNDER_REVIEW,
+    Status.ACCEPTED,
+}
+
+
+def can_edit(actor: Actor, referral: Referral) -> bool:
+    return referral.status in EDITABLE_STATUSES and is_own_partner(actor, referral)
+
+
+def can_delete_draft(actor: Actor, referral: Referral) -> bool:
+    return can_edit(actor, referral) and referral.officer_id == actor.user.pk
+
+
+def can_change_release_date(actor: Actor, referral: Referral) -> bool:
+    return is_own_partner(actor, referral) and (
+        referral.status in EDITABLE_STATUSES | OPEN_STATUSES
+    )
+
+
+def can_post_message(actor: Actor, referral: Referral) -> bool:
+    if referral.status == Status.DRAFT:
+        return False
+    return is_own_partner(actor, referral) or plays(actor, Side.COMMISSION, referral)
+
+
+def can_add_document(actor: Actor, referral: Referral) -> bool:
+    return is_own_partner(actor, referral) and (
+        referral.status in EDITABLE_STATUSES | OPEN_STATUSES
+    )

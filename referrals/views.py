@@ -1,0 +1,448 @@
+"""The partner's side of the referral portal."""
+
+import uuid
+from datetime import timedelta
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import IntegrityError, transaction
+from django.db.models import Count
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.html import strip_tags
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from . import workflow
+from .choices import Status
+from .filters import ReferralFilter
+from .forms import (
+    AnswerInfoForm,
+    AttachmentForm,
+    ContestForm,
+    MessageForm,
+    ReferralForm,
+    ReleaseDateForm,
+    WithdrawForm,
+    fit_warnings,
+)
+from .models import Attachment, Referral, ReferralEvent
+from .permissions import (
+    actor_for,
+    can_add_document,
+    can_change_release_date,
+    can_delete_draft,
+    can_edit,
+    can_post_message,
+    get_visible_or_404,
+    visible_referrals,
+)
+
+PAGE_SIZE = 25
+
+
+def _target_info(targets) -> dict:
+    """What the form shows about the chosen target: public, places, admission criteria."""
+    from cms.choices import Public
+
+    return {
+        str(pk): {
+            "title": page.title,
+            "publics": ", ".join(str(Public(code).label) for code in page.publics or []),
+            "places": ", ".join(f"{label} : {count}" for label, count in page.places_summary()),
+            "criteria": strip_tags(str(page.admission_criteria or ""))[:500],
+        }
+        for pk, page in targets.items()
+    }
+
+
+def _partner_actor(request):
+    actor = actor_for(request)
+    if not actor.is_partner:
+        raise Http404
+    return actor
+
+
+@login_required
+def referral_list(request):
+    actor = actor_for(request)
+    if not (actor.is_partner or actor.is_internal):
+        raise Http404
+    base = visible_referrals(actor)
+    from cms.models import referral_targets
+
+    targets = [page.pk for page in referral_targets()]
+    filterset = ReferralFilter(
+        request.GET or None,
+        queryset=base.with_list_data(),
+        organisation=actor.organisation if actor.is_partner else None,
+        targets=targets,
+    )
+    queryset = (
+        filterset.qs if filterset.is_bound and filterset.is_valid() else base.with_list_data()
+    )
+    if not (filterset.is_bound and filterset.form.cleaned_data.get("ordering")):
+        queryset = queryset.order_by("-created_at")
+    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    counts = dict(base.order_by().values_list("status").annotate(n=Count("pk")))
+    today = timezone.localdate()
+    soon = (
+        base.filter(
+            release_date__gte=today,
+            release_date__lte=today + timedelta(days=7),
+            status__in=[
+                Status.SUBMITTED,
+                Status.INFO_REQUESTED,
+                Status.UNDER_REVIEW,
+                Status.ACCEPTED,
+            ],
+        )
+        .with_list_data()
+        .order_by("release_date")[:10]
+    )
+    waiting = (
+        base.filter(status=Status.INFO_REQUESTED)
+        .with_list_data()
+        .order_by("status_changed_at")[:10]
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "referrals/list.html",
+        {
+            "filter": filterset,
+            "page_obj": page,
+            "counts": [(value, label, counts.get(value, 0)) for value, label in Status.choices],
+            "total": sum(counts.values()),
+            "soon": list(soon),
+            "waiting": list(waiting),
+            "query": query.urlencode(),
+            "actor": actor,
+            "today": today,
+        },
+    )
+
+
+@login_required
+def referral_create(request):
+    actor = _partner_actor(request)
+    form = ReferralForm(
+        request.POST or None,
+        organisation=actor.organisation,
+        initial={"creation_key": uuid.uuid4()},
+    )
+    if request.method == "POST" and form.is_valid():
+        key = form.cleaned_data.get("creation_key")
+        existing = Referral.objects.filter(
+            creation_key=key, organisation=actor.organisation
+        ).first()
+        if key and existing:
+            messages.info(request, _("Ce brouillon était déjà enregistré."))
+            return redirect("referrals:detail", pk=existing.pk)
+        referral = form.save(commit=False)
+        referral.organisation = actor.organisation
+        referral.officer = request.user
+        referral.creation_key = key
+        try:
+            with transaction.atomic():
+                referral.save()
+                workflow.record_creation(referral, actor)
+        except IntegrityError:
+            existing = get_object_or_404(
+                Referral, creation_key=key, organisation=actor.organisation
+            )
+            return redirect("referrals:detail", pk=existing.pk)
+        messages.success(
+            request,
+            _("Brouillon %(ref)s enregistré. Relisez-le puis transmettez-le à la commission.")
+            % {"ref": referral.reference},
+        )
+        return redirect("referrals:detail", pk=referral.pk)
+    return render(
+        request, "referrals/form.html", {"form": form, "target_info": _target_info(form.targets)}
+    )
+
+
+@login_required
+def referral_edit(request, pk):
+    actor = _partner_actor(request)
+    referral = get_visible_or_404(actor, pk)
+    if not can_edit(actor, referral):
+        messages.error(request, _("Seul un brouillon peut être modifié."))
+        return redirect("referrals:detail", pk=referral.pk)
+    form = ReferralForm(request.POST or None, instance=referral, organisation=actor.organisation)
+    if request.method == "POST" and form.is_valid():
+        sent_version = form.cleaned_data.get("version")
+        with transaction.atomic():
+            current = Referral.objects.select_for_update().get(pk=referral.pk)
+            if sent_version != current.version or current.status != Status.DRAFT:
+                last = current.events.select_related("actor").last()
+                form.add_error(
+                    None,
+                    _(
+                        "Ce brouillon a été modifié par %(who)s pendant que vous l'éditiez. "
+                        "Vos changements n'ont pas été enregistrés : rechargez la page pour "
+                        "voir la nouvelle version, puis refaites vos modifications."
+                    )
+                    % {"who": last.actor if last and last.actor else _("quelqu'un d'autre")},
+                )
+            else:
+                referral = form.save(commit=False)
+                referral.version = current.version + 1
+                referral.save()
+                messages.success(request, _("Brouillon enregistré."))
+                return redirect("referrals:detail", pk=referral.pk)
+    return render(
+        request,
+        "referrals/form.html",
+        {"form": form, "referral": referral, "target_info": _target_info(form.targets)},
+    )
+
+
+@login_required
+@require_POST
+def referral_delete(request, pk):
+    actor = _partner_actor(request)
+    referral = get_visible_or_404(actor, pk)
+    if not can_delete_draft(actor, referral):
+        messages.error(request, _("Seul l'auteur d'un brouillon peut le supprimer."))
+        return redirect("referrals:detail", pk=referral.pk)
+    with transaction.atomic():
+        locked = Referral.objects.select_for_update().get(pk=referral.pk)
+        if locked.status != Status.DRAFT:
+            messages.error(request, _("Cette demande a déjà été transmise."))
+            return redirect("referrals:detail", pk=referral.pk)
+        locked.events.all()._raw_delete(locked.events.db)
+        locked.delete()
+    messages.success(request, _("Brouillon supprimé."))
+    return redirect("referrals:list")
+
+
+@login_required
+def referral_detail(request, pk):
+    actor = actor_for(request)
+    referral = get_visible_or_404(
+        actor, pk, visible_referrals(actor).select_related("organisation", "officer", "target")
+    )
+    events = list(referral.events.select_related("actor", "organisation"))
+    history = []
+    previous = referral.reoriented_from
+    while previous is not None:
+        history.append((previous, list(previous.events.select_related("actor", "organisation"))))
+        previous = previous.reoriented_from
+    return render(
+        request,
+        "referrals/detail.html",
+        {
+            "referral": referral,
+            "events": events,
+            "history": history,
+            "thread": referral.messages.select_related("author", "organisation"),
+            "attachments": referral.attachments.all(),
+            "actions": [t.name for t in workflow.allowed_actions(actor, referral)],
+            "can_edit": can_edit(actor, referral),
+            "can_delete": can_delete_draft(actor, referral),
+            "can_message": can_post_message(actor, referral),
+            "can_upload": can_add_document(actor, referral),
+            "can_change_date": can_change_release_date(actor, referral),
+            "warnings": fit_warnings(referral) if actor.is_partner else [],
+            "message_form": MessageForm(),
+            "attachment_form": AttachmentForm(),
+            "actor": actor,
+        },
+    )
+
+
+def _run(request, referral, action, **data):
+    """Run a workflow action; returns an error message, or None when it succeeded."""
+    actor = actor_for(request)
+    try:
+        workflow.perform(referral, action, actor, **data)
+    except PermissionDenied as error:
+        raise Http404 from error
+    except workflow.TransitionNotAllowed as error:
+        return str(error)
+    except ValidationError as error:
+        return " ".join(error.messages)
+    return None
+
+
+@login_required
+@require_POST
+def referral_submit(request, pk):
+    actor = _partner_actor(request)
+    referral = get_visible_or_404(actor, pk)
+    if referral.status == Status.SUBMITTED and referral.submitted_at:
+        messages.info(request, _("Cette demande a déjà été transmise."))
+        return redirect("referrals:detail", pk=referral.pk)
+    error = _run(request, referral, "submit")
+    if error:
+        messages.error(request, _("La demande n'a pas été transmise. %(error)s") % {"error": error})
+    else:
+        messages.success(
+            request,
+            _("Demande transmise à la commission de « %(t)s ».") % {"t": referral.target.title},
+        )
+    return redirect("referrals:detail", pk=referral.pk)
+
+
+def _form_action(request, pk, action, form_class, template, title, success):
+    actor = _partner_actor(request)
+    referral = get_visible_or_404(actor, pk)
+    form = form_class(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        error = _run(request, referral, action, **form.cleaned_data)
+        if error is None:
+            messages.success(request, success)
+            return redirect("referrals:detail", pk=referral.pk)
+        form.add_error(None, error)
+    return render(
+        request,
+        template,
+        {"form": form, "referral": referral, "title": title, "action": action},
+    )
+
+
+@login_required
+def referral_answer(request, pk):
+    return _form_action(
+        request,
+        pk,
+        "answer_info",
+        AnswerInfoForm,
+        "referrals/action.html",
+        _("Répondre à la demande d'informations"),
+        _("Réponse envoyée : la demande revient à la commission."),
+    )
+
+
+@login_required
+def referral_withdraw(request, pk):
+    return _form_action(
+        request,
+        pk,
+        "withdraw",
+        WithdrawForm,
+        "referrals/action.html",
+        _("Retirer la demande"),
+        _("Demande retirée. La commission en est informée."),
+    )
+
+
+@login_required
+def referral_contest(request, pk):
+    return _form_action(
+        request,
+        pk,
+        "contest",
+        ContestForm,
+        "referrals/action.html",
+        _("Contester l'avis défavorable"),
+        _("Contestation envoyée : la demande revient en commission."),
+    )
+
+
+@login_required
+def referral_release_date(request, pk):
+    actor = _partner_actor(request)
+    referral = get_visible_or_404(actor, pk)
+    form = ReleaseDateForm(request.POST or None, initial={"release_date": referral.release_date})
+    if request.method == "POST" and form.is_valid():
+        try:
+            workflow.change_release_date(
+                referral, actor, form.cleaned_data["release_date"], form.cleaned_data["comment"]
+            )
+        except PermissionDenied:
+            form.add_error(None, _("La date ne peut plus être modifiée pour cette demande."))
+        except ValidationError as error:
+            for message in error.messages:
+                form.add_error(None, message)
+        else:
+            messages.success(request, _("Date modifiée. La commission en est informée."))
+            return redirect("referrals:detail", pk=referral.pk)
+    return render(
+        request,
+        "referrals/action.html",
+        {
+            "form": form,
+            "referral": referral,
+            "title": _("Modifier la date de sortie ou de début de mesure"),
+        },
+    )
+
+
+@login_required
+@require_POST
+def referral_message(request, pk):
+    actor = actor_for(request)
+    referral = get_visible_or_404(actor, pk)
+    form = MessageForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Le message est vide : rien n'a été envoyé."))
+        return redirect("referrals:detail", pk=referral.pk)
+    try:
+        workflow.post_message(referral, actor, form.cleaned_data["body"])
+    except PermissionDenied:
+        messages.error(request, _("Vous ne pouvez pas écrire sur cette demande."))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Message envoyé."))
+    return redirect("referrals:detail", pk=referral.pk)
+
+
+@login_required
+@require_POST
+def referral_upload(request, pk):
+    actor = actor_for(request)
+    referral = get_visible_or_404(actor, pk)
+    if not can_add_document(actor, referral):
+        messages.error(request, _("Vous ne pouvez pas ajouter de document à cette demande."))
+        return redirect("referrals:detail", pk=referral.pk)
+    form = AttachmentForm(request.POST, request.FILES)
+    if not form.is_valid():
+        errors = [e for field_errors in form.errors.values() for e in field_errors]
+        messages.error(request, _("Document refusé : %(errors)s") % {"errors": " ".join(errors)})
+        return redirect("referrals:detail", pk=referral.pk)
+    upload = form.cleaned_data["file"]
+    with transaction.atomic():
+        attachment = Attachment(
+            referral=referral,
+            kind=form.cleaned_data["kind"],
+            original_name=upload.name[:200],
+            content_type=upload.detected_type,
+            size=upload.size,
+            uploaded_by=request.user,
+        )
+        attachment.file.save(upload.name, upload, save=False)
+        attachment.save()
+        ReferralEvent.objects.create(
+            referral=referral,
+            kind=ReferralEvent.Kind.DOCUMENT,
+            action="document_added",
+            actor=request.user,
+            organisation=actor.organisation,
+            data={"kind": attachment.kind},
+        )
+    messages.success(request, _("Document ajouté."))
+    return redirect("referrals:detail", pk=referral.pk)
+
+
+@login_required
+def attachment_download(request, pk, attachment_id):
+    actor = actor_for(request)
+    referral = get_visible_or_404(actor, pk)
+    attachment = get_object_or_404(referral.attachments, pk=attachment_id)
+    response = FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=True,
+        filename=attachment.original_name,
+        content_type=attachment.content_type,
+    )
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -1,0 +1,505 @@
+"""The referral state machine: the only place where a referral changes status.
+
+Every transition is guarded by state and by the side the actor plays (partner, commission,
+head of the establishment, system), runs in a transaction on a locked row, writes an immutable
+event and sends its notifications through tasks. Views and API call `perform`."""
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from cms.choices import PlaceType
+
+from . import notifications
+from .choices import CancelReason, DeclineReason, Status, WithdrawReason
+from .models import Attachment, Message, Referral, ReferralEvent
+from .permissions import Actor, Side, plays
+from .targets import check_target
+
+
+@dataclass(frozen=True)
+class Transition:
+    name: str
+    sources: frozenset
+    target: str
+    side: str
+    label: str
+
+
+def _t(name, sources, target, side, label):
+    return Transition(name, frozenset(sources), target, side, label)
+
+
+S = Status
+TRANSITIONS = {
+    t.name: t
+    for t in [
+        _t("submit", {S.DRAFT}, S.SUBMITTED, Side.PARTNER, gettext_lazy("Transmettre")),
+        _t(
+            "request_info",
+            {S.SUBMITTED},
+            S.INFO_REQUESTED,
+            Side.COMMISSION,
+            gettext_lazy("Demander des informations"),
+        ),
+        _t(
+            "answer_info",
+            {S.INFO_REQUESTED},
+            S.SUBMITTED,
+            Side.PARTNER,
+            gettext_lazy("Répondre à la demande d'informations"),
+        ),
+        _t(
+            "schedule",
+            {S.SUBMITTED},
+            S.UNDER_REVIEW,
+            Side.COMMISSION,
+            gettext_lazy("Inscrire en commission"),
+        ),
+        _t(
+            "accept",
+            {S.SUBMITTED, S.UNDER_REVIEW},
+            S.ACCEPTED,
+            Side.HEAD,
+            gettext_lazy("Avis favorable"),
+        ),
+        _t(
+            "decline",
+            {S.SUBMITTED, S.UNDER_REVIEW},
+            S.DECLINED,
+            Side.HEAD,
+            gettext_lazy("Avis défavorable"),
+        ),
+        _t(
+            "reorient",
+            {S.SUBMITTED, S.UNDER_REVIEW, S.ACCEPTED},
+            S.REORIENTED,
+            Side.HEAD,
+            gettext_lazy("Réorienter"),
+        ),
+        _t("record_arrival", {S.ACCEPTED}, S.ARRIVED, Side.HEAD, gettext_lazy("Arrivée")),
+        _t(
+            "record_no_show",
+            {S.ACCEPTED},
+            S.NO_SHOW,
+            Side.HEAD,
+            gettext_lazy("Ne s'est pas présentée"),
+        ),
+        _t("cancel", {S.ACCEPTED}, S.CANCELLED, Side.HEAD, gettext_lazy("Annuler l'admission")),
+        _t(
+            "contest",
+            {S.DECLINED},
+            S.UNDER_REVIEW,
+            Side.PARTNER,
+            gettext_lazy("Contester l'avis"),
+        ),
+        _t(
+            "withdraw",
+            {S.SUBMITTED, S.INFO_REQUESTED, S.UNDER_REVIEW},
+            S.WITHDRAWN,
+            Side.PARTNER,
+            gettext_lazy("Retirer la demande"),
+        ),
+        _t("expire", {S.INFO_REQUESTED}, S.EXPIRED, Side.SYSTEM, gettext_lazy("Expiration")),
+    ]
+}
+
+
+class TransitionNotAllowed(Exception):
+    """The referral is not (or no longer) in a state that allows this action."""
+
+    def __init__(self, referral: Referral, transition: Transition):
+        self.referral = referral
+        self.transition = transition
+        last = (
+            referral.events.filter(kind=ReferralEvent.Kind.TRANSITION)
+            .select_related("actor", "organisation")
+            .last()
+        )
+        if last is not None and last.actor is not None:
+            message = _(
+                "Action impossible : cette orientation est maintenant « %(status)s » "
+                "(%(who)s, %(organisation)s, le %(when)s)."
+            ) % {
+                "status": referral.get_status_display(),
+                "who": last.actor,
+                "organisation": last.organisation or "",
+                "when": timezone.localtime(last.created_at).strftime("%d/%m/%Y à %H:%M"),
+            }
+        else:
+            message = _("Action impossible : cette orientation est « %(status)s ».") % {
+                "status": referral.get_status_display()
+            }
+        super().__init__(message)
+
+
+def allowed_actions(actor: Actor, referral: Referral) -> list[Transition]:
+    """Transitions the actor could perform now (for showing buttons)."""
+    return [
+        t
+        for t in TRANSITIONS.values()
+        if referral.status in t.sources
+        and plays(actor, t.side, referral)
+        and _guard(t, referral) is None
+    ]
+
+
+def _guard(transition: Transition, referral: Referral) -> str | None:
+    """Rules beyond state and side; returns why the transition is refused."""
+    if transition.name == "contest" and referral.contested:
+        return _("Un avis défavorable ne peut être contesté qu'une fois.")
+    return None
+
+
+def _required(value, field, message):
+    if value in (None, "") or (isinstance(value, str) and not value.strip()):
+        raise ValidationError({field: message})
+    return value.strip() if isinstance(value, str) else value
+
+
+def _choice(value, choices, field, message):
+    if value not in choices.values:
+        raise ValidationError({field: message})
+    return value
+
+
+def perform(referral: Referral, action: str, actor: Actor, **data) -> Referral:
+    """Run `action` on `referral` as `actor`. Raises PermissionDenied, TransitionNotAllowed or
+    ValidationError (with French messages) and then changes nothing."""
+    transition = TRANSITIONS[action]
+    with transaction.atomic():
+        locked = Referral.objects.select_for_update().get(pk=referral.pk)
+        if not plays(actor, transition.side, locked):
+            raise PermissionDenied
+        if locked.status not in transition.sources:
+            raise TransitionNotAllowed(locked, transition)
+        refusal = _guard(transition, locked)
+        if refusal:
+            raise ValidationError(refusal)
+        effect = _EFFECTS[action]
+        comment, event_data, after = effect(locked, actor, data)
+        previous = locked.status
+        now = timezone.now()
+        locked.status = transition.target
+        locked.status_changed_at = now
+        locked.version += 1
+        locked.save()
+        ReferralEvent.objects.create(
+            referral=locked,
+            kind=ReferralEvent.Kind.TRANSITION,
+            action=action,
+            actor=actor.user,
+            organisation=actor.organisation,
+            from_status=previous,
+            to_status=transition.target,
+            comment=comment,
+            data=event_data,
+            created_at=now,
+        )
+        if after:
+            after()
+        notifications.for_transition(action, locked)
+    return locked
+
+
+def _message(referral, actor, body):
+    Message.objects.create(
+        referral=referral, author=actor.user, organisation=actor.organisation, body=body
+    )
+
+
+def _submit(referral, actor, data):
+    check_submittable(referral)
+    referral.submitted_at = timezone.now()
+    return "", {}, None
+
+
+def check_submittable(referral: Referral):
+    errors = {}
+    try:
+        referral.full_clean(exclude=["target"])
+    except ValidationError as error:
+        errors.update(error.message_dict)
+    if not referral.consent:
+        errors["consent"] = [_("L'accord de la personne est obligatoire pour transmettre.")]
+    if not referral.consent_date:
+        errors["consent_date"] = [_("Indiquez la date de l'accord.")]
+    if not referral.consent_method:
+        errors["consent_method"] = [_("Indiquez comment l'accord a été recueilli.")]
+    target_error = check_target(referral.target_id, referral.referral_type)
+    if target_error:
+        errors["target"] = [target_error]
+    if errors:
+        raise ValidationError(errors)
+
+
+def _request_info(referral, actor, data):
+    body = _required(
+        data.get("message"), "message", _("Écrivez les informations dont la commission a besoin.")
+    )
+    _message(referral, actor, body)
+    return body, {}, None
+
+
+def _answer_info(referral, actor, data):
+    body = _required(data.get("message"), "message", _("Écrivez votre réponse."))
+    _message(referral, actor, body)
+    return body, {}, None
+
+
+def _schedule(referral, actor, data):
+    session_date = data.get("session_date")
+    event_data = {"session_date": session_date.isoformat()} if session_date else {}
+    return (data.get("comment") or "").strip(), event_data, None
+
+
+def _accept(referral, actor, data):
+    admission = _required(
+        data.get("planned_admission_date"),
+        "planned_admission_date",
+        _("Indiquez la date d'admission prévue."),
+    )
+    if not isinstance(admission, date):
+        raise ValidationError({"planned_admission_date": _("Date d'admission invalide.")})
+    place_type = data.get("place_type") or ""
+    if place_type:
+        _choice(place_type, PlaceType, "place_type", _("Type de place inconnu."))
+    referral.planned_admission_date = admission
+    referral.place_type = place_type
+    referral.decline_reason = ""
+    conditions = (data.get("conditions") or "").strip()
+    referral.decision_message = conditions
+    return (
+        conditions,
+        {"planned_admission_date": admission.isoformat(), "place_type": place_type},
+        None,
+    )
+
+
+def _decline(referral, actor, data):
+    reason = _choice(
+        data.get("reason"), DeclineReason, "reason", _("Choisissez le motif de l'avis défavorable.")
+    )
+    body = _required(
+        data.get("message"),
+        "message",
+        _("Un message au partenaire est obligatoire : chaque décision s'explique."),
+    )
+    referral.decline_reason = reason
+    referral.decision_message = body
+    _message(referral, actor, body)
+    return body, {"reason": reason}, None
+
+
+def _reorient(referral, actor, data):
+    new_target = data.get("new_target")
+    new_target_id = getattr(new_target, "pk", new_target)
+    if not new_target_id:
+        raise ValidationError({"new_target": _("Choisissez l'établissement ou le programme.")})
+    if int(new_target_id) == referral.target_id:
+        raise ValidationError(
+            {"new_target": _("Choisissez un autre établissement que celui d'origine.")}
+        )
+    target_error = check_target(new_target_id, referral.referral_type)
+    if target_error:
+        raise ValidationError({"new_target": target_error})
+    comment = (data.get("message") or "").strip()
+
+    def create_linked():
+        linked = _copy_for(referral, int(new_target_id))
+        ReferralEvent.objects.create(
+            referral=linked,
+            kind=ReferralEvent.Kind.CREATED,
+            action="reoriented_in",
+            actor=actor.user,
+            organisation=actor.organisation,
+            to_status=Status.SUBMITTED,
+            comment=comment,
+            data={"from": referral.reference},
+        )
+        notifications.ReferralSubmitted(linked).send()
+
+    return comment, {"to_target": int(new_target_id)}, create_linked
+
+
+COPIED_FIELDS = [
+    "organisation_id",
+    "officer_id",
+    "second_contact_id",
+    "first_name",
+    "last_name",
+    "birth_date",
+    "gender",
+    "contact",
+    "location",
+    "location_detail",
+    "origin_departement",
+    "judicial_situation",
+    "release_date",
+    "measure_end_date",
+    "referral_type",
+    "housing_need",
+    "housing_comment",
+    "employment_need",
+    "employment_comment",
+    "needs_care_support",
+    "health_note",
+    "ties_need",
+    "ties_comment",
+    "wishes",
+    "consent",
+    "consent_date",
+    "consent_method",
+]
+
+
+def _copy_for(referral: Referral, target_id: int) -> Referral:
+    linked = Referral(
+        target_id=target_id,
+        status=Status.SUBMITTED,
+        submitted_at=timezone.now(),
+        reoriented_from=referral,
+        **{name: getattr(referral, name) for name in COPIED_FIELDS},
+    )
+    linked.save()
+    Attachment.objects.bulk_create(
+        Attachment(
+            referral=linked,
+            kind=a.kind,
+            file=a.file.name,
+            original_name=a.original_name,
+            content_type=a.content_type,
+            size=a.size,
+            uploaded_by_id=a.uploaded_by_id,
+            created_at=a.created_at,
+        )
+        for a in referral.attachments.all()
+    )
+    return linked
+
+
+def _record_arrival(referral, actor, data):
+    arrival = _required(data.get("arrival_date"), "arrival_date", _("Indiquez la date d'arrivée."))
+    if arrival > timezone.localdate():
+        raise ValidationError({"arrival_date": _("La date d'arrivée ne peut pas être future.")})
+    referral.arrival_date = arrival
+    return (data.get("comment") or "").strip(), {"arrival_date": arrival.isoformat()}, None
+
+
+def _record_no_show(referral, actor, data):
+    return (data.get("comment") or "").strip(), {}, None
+
+
+def _cancel(referral, actor, data):
+    reason = _choice(
+        data.get("reason"), CancelReason, "reason", _("Choisissez le motif de l'annulation.")
+    )
+    referral.cancel_reason = reason
+    return (data.get("comment") or "").strip(), {"reason": reason}, None
+
+
+def _contest(referral, actor, data):
+    body = _required(
+        data.get("message"), "message", _("Expliquez pourquoi vous contestez cet avis.")
+    )
+    referral.contested = True
+    _message(referral, actor, body)
+    return body, {}, None
+
+
+def _withdraw(referral, actor, data):
+    reason = _choice(
+        data.get("reason"), WithdrawReason, "reason", _("Choisissez le motif du retrait.")
+    )
+    referral.withdraw_reason = reason
+    return (data.get("comment") or "").strip(), {"reason": reason}, None
+
+
+def _expire(referral, actor, data):
+    return _("Demande d'informations restée sans réponse."), {}, None
+
+
+_EFFECTS = {
+    "submit": _submit,
+    "request_info": _request_info,
+    "answer_info": _answer_info,
+    "schedule": _schedule,
+    "accept": _accept,
+    "decline": _decline,
+    "reorient": _reorient,
+    "record_arrival": _record_arrival,
+    "record_no_show": _record_no_show,
+    "cancel": _cancel,
+    "contest": _contest,
+    "withdraw": _withdraw,
+    "expire": _expire,
+}
+assert set(_EFFECTS) == set(TRANSITIONS)
+
+
+# --- operations that are not status changes ---------------------------------------------------
+
+
+def record_creation(referral: Referral, actor: Actor):
+    ReferralEvent.objects.create(
+        referral=referral,
+        kind=ReferralEvent.Kind.CREATED,
+        action="created",
+        actor=actor.user,
+        organisation=actor.organisation,
+        to_status=referral.status,
+    )
+
+
+def change_release_date(referral: Referral, actor: Actor, new_date, comment: str = ""):
+    from .permissions import can_change_release_date
+
+    with transaction.atomic():
+        locked = Referral.objects.select_for_update().get(pk=referral.pk)
+        if not can_change_release_date(actor, locked):
+            raise PermissionDenied
+        if new_date is None:
+            raise ValidationError({"release_date": _("Indiquez la nouvelle date.")})
+        if new_date == locked.release_date:
+            raise ValidationError({"release_date": _("C'est déjà la date enregistrée.")})
+        previous = locked.release_date
+        locked.release_date = new_date
+        locked.full_clean(exclude=["target"])
+        locked.version += 1
+        locked.save()
+        ReferralEvent.objects.create(
+            referral=locked,
+            kind=ReferralEvent.Kind.RELEASE_DATE,
+            action="release_date_changed",
+            actor=actor.user,
+            organisation=actor.organisation,
+            comment=comment.strip(),
+            data={
+                "from": previous.isoformat() if previous else None,
+                "to": new_date.isoformat(),
+            },
+        )
+        if locked.status != Status.DRAFT:
+            notifications.ReleaseDateChanged(locked).send()
+    return locked
+
+
+def post_message(referral: Referral, actor: Actor, body: str) -> Message:
+    from .permissions import can_post_message
+
+    body = (body or "").strip()
+    if not body:
+        raise ValidationError({"body": _("Le message est vide.")})
+    if not can_post_message(actor, referral):
+        raise PermissionDenied
+    with transaction.atomic():
+        message = Message.objects.create(
+            referral=referral, author=actor.user, organisation=actor.organisation, body=body
+        )
+        notifications.NewMessage(referral, from_partner=actor.is_partner).send()
+    return message
