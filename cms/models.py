@@ -1,16 +1,967 @@
+"""Content model of the public site: pages, snippets and site settings.
+
+``ReferralTarget`` (with ``referral_targets()``) is the contract the referral portal relies on:
+establishments and programmes say which publics they serve, which kinds of referral they accept
+and whether partners may refer someone online.
+"""
+
+import string
+import unicodedata
+
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.http import Http404
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
-from wagtail.admin.panels import FieldPanel
-from wagtail.fields import RichTextField
-from wagtail.models import Page
+from modelcluster.fields import ParentalKey
+from wagtail.admin.panels import (
+    FieldPanel,
+    FieldRowPanel,
+    InlinePanel,
+    MultiFieldPanel,
+    PageChooserPanel,
+)
+from wagtail.api import APIField
+from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
+from wagtail.fields import RichTextField, StreamField
+from wagtail.images import get_image_model
+from wagtail.models import Orderable, Page
+from wagtail.search import index
+
+from .blocks import BodyBlock
+from .choices import EstablishmentKind, PlaceType, Public, ReferralType
+from .departements import DEPARTEMENT_CODE_RE, departement_label
+from .fields import ChoiceListField
+
+NEWS_PER_PAGE = 10
+INTRO_FEATURES = ["bold", "italic", "link"]
+CRITERIA_FEATURES = ["bold", "italic", "link", "ul", "ol"]
+
+departement_validator = RegexValidator(
+    DEPARTEMENT_CODE_RE, _("Saisissez un code de département, par exemple 80, 75, 2A ou 974.")
+)
+phone_validator = RegexValidator(
+    r"^[0-9 +().-]{6,20}$", _("Saisissez un numéro de téléphone, par exemple 01 43 14 31 00.")
+)
 
 
-class HomePage(Page):
+def image_rendition_api_field(name, spec, source):
+    """An API field giving a rendition (URL, size, alt) of an image foreign key."""
+    from wagtail.images.api.fields import ImageRenditionField
+
+    return APIField(name, serializer=ImageRenditionField(spec, source=source))
+
+
+def sort_key(text: str) -> str:
+    """Accent- and case-insensitive key, so that "Éditeur" sorts with the E."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+def filter_by_codes(items, attribute: str, code: str):
+    """Items whose list field ``attribute`` holds ``code`` (portable: done in Python)."""
+    return [item for item in items if code in (getattr(item, attribute) or [])]
+
+
+# --------------------------------------------------------------------------------------------
+# Snippets
+# --------------------------------------------------------------------------------------------
+
+
+class GlossaryTerm(index.Indexed, models.Model):
+    term = models.CharField(_("terme"), max_length=200, unique=True)
+    abbreviation = models.CharField(
+        _("sigle"), max_length=30, blank=True, help_text=_("Par exemple : CHRS, PSE, SPIP.")
+    )
+    definition = models.TextField(_("définition"))
+
+    panels = [FieldPanel("term"), FieldPanel("abbreviation"), FieldPanel("definition")]
+    api_fields = [APIField("term"), APIField("abbreviation"), APIField("definition")]
+    search_fields = [
+        index.SearchField("term"),
+        index.SearchField("abbreviation"),
+        index.SearchField("definition"),
+        index.AutocompleteField("term"),
+        index.AutocompleteField("abbreviation"),
+    ]
+
+    class Meta:
+        verbose_name = _("terme du glossaire")
+        verbose_name_plural = _("termes du glossaire")
+        ordering = ["term"]
+
+    def __str__(self):
+        return f"{self.abbreviation} — {self.term}" if self.abbreviation else self.term
+
+    @property
+    def headword(self) -> str:
+        return self.abbreviation or self.term
+
+    @property
+    def letter(self) -> str:
+        first = sort_key(self.headword)[:1].upper()
+        return first if first in string.ascii_uppercase else "#"
+
+    @property
+    def anchor(self) -> str:
+        from django.utils.text import slugify
+
+        return f"terme-{slugify(self.headword)}"
+
+
+class KeyFigure(index.Indexed, models.Model):
+    """A figure from an activity report, optionally attached to an establishment or programme."""
+
+    year = models.PositiveSmallIntegerField(_("année"))
+    label = models.CharField(
+        _("libellé"),
+        max_length=255,
+        help_text=_("Ce que mesure le chiffre, par exemple « personnes accompagnées »."),
+    )
+    value = models.DecimalField(
+        _("valeur"),
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_("Laisser vide si l'indicateur n'a pas encore été mesuré."),
+    )
+    unit = models.CharField(
+        _("unité"), max_length=30, blank=True, help_text=_("Par exemple : %, places, mois.")
+    )
+    target = models.CharField(
+        _("objectif"),
+        max_length=100,
+        blank=True,
+        help_text=_("Objectif fixé, s'il y en a un, par exemple « 50 % »."),
+    )
+    source = models.CharField(
+        _("source"),
+        max_length=200,
+        blank=True,
+        help_text=_("Par exemple : rapport d'activité 2019."),
+    )
+    page = models.ForeignKey(
+        "wagtailcore.Page",
+        verbose_name=_("établissement ou programme"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="key_figures",
+    )
+    sort_order = models.IntegerField(_("ordre d'affichage"), default=0)
+
+    panels = [
+        FieldRowPanel([FieldPanel("value"), FieldPanel("unit"), FieldPanel("year")]),
+        FieldPanel("label"),
+        FieldRowPanel([FieldPanel("target"), FieldPanel("source")]),
+        PageChooserPanel("page", page_type=["cms.EstablishmentPage", "cms.ProgrammePage"]),
+        FieldPanel("sort_order"),
+    ]
+    api_fields = [
+        APIField("year"),
+        APIField("label"),
+        APIField("value"),
+        APIField("unit"),
+        APIField("target"),
+        APIField("source"),
+        APIField("page"),
+        APIField("sort_order"),
+    ]
+    search_fields = [
+        index.SearchField("label"),
+        index.AutocompleteField("label"),
+        index.FilterField("year"),
+    ]
+
+    class Meta:
+        verbose_name = _("chiffre clé")
+        verbose_name_plural = _("chiffres clés")
+        ordering = ["sort_order", "-year", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(year__gte=1969) & Q(year__lte=2100), name="keyfigure_year_range"
+            )
+        ]
+
+    def __str__(self):
+        if self.value is None:
+            return f"{self.label} ({self.year})"
+        return f"{self.display_value} {self.label} ({self.year})"
+
+    @property
+    def display_value(self) -> str:
+        from .templatetags.cms_tags import figure
+
+        return figure(self.value, self.unit)
+
+    def clean(self):
+        super().clean()
+        if self.page_id:
+            specific_class = self.page.specific_class
+            if specific_class not in (EstablishmentPage, ProgrammePage):
+                raise ValidationError(
+                    {"page": _("Choisissez la page d'un établissement ou d'un programme.")}
+                )
+
+
+# --------------------------------------------------------------------------------------------
+# Site settings
+# --------------------------------------------------------------------------------------------
+
+
+class AccessibilityStatus(models.TextChoices):
+    COMPLIANT = "totale", _("totalement conforme")
+    PARTIAL = "partielle", _("partiellement conforme")
+    NOT_COMPLIANT = "non_conforme", _("non conforme")
+
+
+@register_setting(icon="cog")
+class SiteSettings(BaseSiteSetting):
+    contact_address = models.TextField(_("adresse postale"), blank=True)
+    contact_phone = models.CharField(
+        _("téléphone"), max_length=20, blank=True, validators=[phone_validator]
+    )
+    contact_email = models.EmailField(_("adresse e-mail de contact"), blank=True)
+    donation_url = models.URLField(_("lien vers la page de don"), blank=True)
+    facebook_url = models.URLField(_("page Facebook"), blank=True)
+    linkedin_url = models.URLField(_("page LinkedIn"), blank=True)
+    instagram_url = models.URLField(_("compte Instagram"), blank=True)
+    youtube_url = models.URLField(_("chaîne YouTube"), blank=True)
+    legal_notice_page = models.ForeignKey(
+        "wagtailcore.Page",
+        verbose_name=_("page des mentions légales"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    accessibility_page = models.ForeignKey(
+        "wagtailcore.Page",
+        verbose_name=_("page de la déclaration d'accessibilité"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    accessibility_status = models.CharField(
+        _("état de conformité RGAA"),
+        max_length=20,
+        choices=AccessibilityStatus,
+        default=AccessibilityStatus.NOT_COMPLIANT,
+        help_text=_("Affiché en pied de page, comme l'exige le RGAA. Sans audit : non conforme."),
+    )
+
+    panels = [
+        MultiFieldPanel(
+            [
+                FieldPanel("contact_address"),
+                FieldPanel("contact_phone"),
+                FieldPanel("contact_email"),
+            ],
+            heading=_("Contact"),
+        ),
+        FieldPanel("donation_url"),
+        MultiFieldPanel(
+            [
+                FieldPanel("facebook_url"),
+                FieldPanel("linkedin_url"),
+                FieldPanel("instagram_url"),
+                FieldPanel("youtube_url"),
+            ],
+            heading=_("Réseaux sociaux"),
+        ),
+        MultiFieldPanel(
+            [
+                PageChooserPanel("legal_notice_page"),
+                PageChooserPanel("accessibility_page"),
+                FieldPanel("accessibility_status"),
+            ],
+            heading=_("Pages légales"),
+        ),
+    ]
+    api_fields = [
+        APIField("contact_address"),
+        APIField("contact_phone"),
+        APIField("contact_email"),
+        APIField("donation_url"),
+        APIField("facebook_url"),
+        APIField("linkedin_url"),
+        APIField("instagram_url"),
+        APIField("youtube_url"),
+        APIField("legal_notice_page"),
+        APIField("accessibility_page"),
+        APIField("accessibility_status"),
+    ]
+
+    class Meta:
+        verbose_name = _("paramètres du site")
+
+    @property
+    def social_links(self) -> list[tuple[str, str]]:
+        links = [
+            ("Facebook", self.facebook_url),
+            ("LinkedIn", self.linkedin_url),
+            ("Instagram", self.instagram_url),
+            ("YouTube", self.youtube_url),
+        ]
+        return [(name, url) for name, url in links if url]
+
+
+# --------------------------------------------------------------------------------------------
+# Referral targets: the contract with the referral portal
+# --------------------------------------------------------------------------------------------
+
+
+class ReferralTarget(models.Model):
+    """What the referral portal needs to route a referral to an establishment or programme."""
+
+    accepts_online_referrals = models.BooleanField(
+        _("accepte les orientations en ligne"),
+        default=False,
+        help_text=_("Les partenaires peuvent adresser une demande depuis l'espace partenaires."),
+    )
+    referral_types = ChoiceListField(
+        _("types d'orientation acceptés"), vocabulary=ReferralType, blank=True
+    )
+    publics = ChoiceListField(_("publics accueillis"), vocabulary=Public, blank=True)
+    admission_criteria = RichTextField(
+        _("critères d'admission"), blank=True, features=CRITERIA_FEATURES
+    )
+
+    referral_panels = [
+        MultiFieldPanel(
+            [
+                FieldPanel("publics"),
+                FieldPanel("admission_criteria"),
+                FieldPanel("referral_types"),
+                FieldPanel("accepts_online_referrals"),
+            ],
+            heading=_("Publics et orientations"),
+        )
+    ]
+    referral_api_fields = [
+        APIField("accepts_online_referrals"),
+        APIField("referral_types"),
+        APIField("publics"),
+        APIField("admission_criteria"),
+        APIField("total_places"),
+        APIField("places_summary_api"),
+    ]
+
+    class Meta:
+        abstract = True
+
+    def accepts(self, referral_type: str) -> bool:
+        return bool(self.accepts_online_referrals) and referral_type in (self.referral_types or [])
+
+    def places_summary(self) -> list[tuple[str, int]]:
+        raise NotImplementedError
+
+    @property
+    def total_places(self) -> int:
+        return sum(count for _label, count in self.places_summary())
+
+    @property
+    def places_summary_api(self) -> list[dict]:
+        return [{"label": str(label), "count": count} for label, count in self.places_summary()]
+
+    def get_publics_display(self) -> list[str]:
+        return self._meta.get_field("publics").labels(self.publics)
+
+    def get_referral_types_display(self) -> list[str]:
+        return self._meta.get_field("referral_types").labels(self.referral_types)
+
+
+def referral_targets(referral_type: str | None = None):
+    """Live establishments and programmes that accept online referrals, as specific pages.
+
+    Without an argument this is a queryset (of ``Page``, yielding the specific
+    ``EstablishmentPage`` / ``ProgrammePage`` instances), usable as the queryset of a
+    ``ModelChoiceField`` or filtered further. With ``referral_type``, a list of the targets
+    that accept that kind of referral (JSON lists are filtered in Python, for SQLite).
+    """
+    queryset = (
+        Page.objects.live()
+        .filter(
+            Q(establishmentpage__accepts_online_referrals=True)
+            | Q(programmepage__accepts_online_referrals=True)
+        )
+        .order_by("title")
+        .specific(defer=False)
+    )
+    if referral_type is None:
+        return queryset
+    return [target for target in queryset if target.accepts(referral_type)]
+
+
+# --------------------------------------------------------------------------------------------
+# Pages
+# --------------------------------------------------------------------------------------------
+
+
+class SitePage(Page):
+    """Base of the site's page types: an optional intro shared by listing cards and meta tags."""
+
+    class Meta:
+        abstract = True
+
+    def get_meta_description(self) -> str:
+        from django.utils.html import strip_tags
+        from django.utils.text import Truncator
+
+        text = self.search_description or strip_tags(str(getattr(self, "intro", "") or ""))
+        return Truncator(" ".join(text.split())).chars(200)
+
+
+class HomePage(SitePage):
     intro = RichTextField(_("introduction"), blank=True, features=["bold", "italic", "link"])
+    hero_title = models.CharField(
+        _("accroche"),
+        max_length=200,
+        blank=True,
+        help_text=_("Titre principal de la page d'accueil (par défaut, le titre de la page)."),
+    )
+    hero_image = models.ForeignKey(
+        get_image_model(),
+        verbose_name=_("image d'accueil"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    hero_cta_text = models.CharField(_("texte du bouton"), max_length=120, blank=True)
+    hero_cta_page = models.ForeignKey(
+        "wagtailcore.Page",
+        verbose_name=_("page du bouton"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    body = StreamField(BodyBlock(), verbose_name=_("contenu"), blank=True)
+    news_count = models.PositiveSmallIntegerField(
+        _("nombre d'actualités affichées"), default=3, help_text=_("De 0 à 12.")
+    )
 
-    content_panels = [*Page.content_panels, FieldPanel("intro")]
+    content_panels = [
+        *Page.content_panels,
+        MultiFieldPanel(
+            [
+                FieldPanel("hero_title"),
+                FieldPanel("intro"),
+                FieldPanel("hero_image"),
+                FieldRowPanel([FieldPanel("hero_cta_text"), PageChooserPanel("hero_cta_page")]),
+            ],
+            heading=_("Bandeau d'accueil"),
+        ),
+        InlinePanel("featured_figures", heading=_("Chiffres clés mis en avant"), max_num=8),
+        FieldPanel("body"),
+        FieldPanel("news_count"),
+    ]
+    search_fields = [*Page.search_fields, index.SearchField("intro"), index.SearchField("body")]
+    api_fields = [
+        APIField("hero_title"),
+        APIField("intro"),
+        APIField("hero_image"),
+        APIField("hero_cta_text"),
+        APIField("hero_cta_page"),
+        APIField("body"),
+        APIField("featured_figures"),
+        APIField("news_count"),
+    ]
 
     max_count = 1
     parent_page_types = ["wagtailcore.Page"]
+    subpage_types = [
+        "cms.EstablishmentIndexPage",
+        "cms.ProgrammeIndexPage",
+        "cms.NewsIndexPage",
+        "cms.GlossaryPage",
+        "cms.StandardPage",
+    ]
 
     class Meta:
         verbose_name = _("page d'accueil")
+
+    def clean(self):
+        super().clean()
+        if self.news_count is not None and self.news_count > 12:
+            raise ValidationError({"news_count": _("Au plus 12 actualités.")})
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["featured_figures"] = [
+            item.figure for item in self.featured_figures.select_related("figure")
+        ]
+        context["latest_news"] = (
+            NewsPage.objects.live()
+            .descendant_of(self)
+            .order_by("-date", "-pk")
+            .defer_streamfields()
+            .select_related("image")
+            .prefetch_related(_renditions_prefetch("image", NewsPage.CARD_RENDITION))[
+                : self.news_count
+            ]
+            if self.news_count
+            else []
+        )
+        context["news_index"] = NewsIndexPage.objects.live().child_of(self).first()
+        return context
+
+
+class HomeKeyFigure(Orderable):
+    page = ParentalKey(HomePage, on_delete=models.CASCADE, related_name="featured_figures")
+    figure = models.ForeignKey(
+        KeyFigure, verbose_name=_("chiffre clé"), on_delete=models.CASCADE, related_name="+"
+    )
+
+    panels = [FieldPanel("figure")]
+    api_fields = [APIField("figure")]
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("chiffre clé mis en avant")
+        verbose_name_plural = _("chiffres clés mis en avant")
+
+
+def _renditions_prefetch(relation: str, *filter_specs: str):
+    """Prefetch the renditions of an image relation, so that listings don't query per item."""
+    rendition_model = get_image_model().get_rendition_model()
+    return models.Prefetch(
+        f"{relation}__renditions",
+        queryset=rendition_model.objects.filter(filter_spec__in=filter_specs),
+    )
+
+
+class EstablishmentIndexPage(SitePage):
+    intro = RichTextField(_("introduction"), blank=True, features=INTRO_FEATURES)
+
+    content_panels = [*Page.content_panels, FieldPanel("intro")]
+    search_fields = [*Page.search_fields, index.SearchField("intro")]
+    api_fields = [APIField("intro")]
+
+    max_count = 1
+    parent_page_types = ["cms.HomePage"]
+    subpage_types = ["cms.EstablishmentPage"]
+
+    class Meta:
+        verbose_name = _("liste des établissements")
+
+    def establishments(self):
+        return list(
+            EstablishmentPage.objects.live()
+            .child_of(self)
+            .defer_streamfields()
+            .prefetch_related("places")
+            .order_by("title")
+        )
+
+    def get_context(self, request, *args, **kwargs):
+        from .forms import EstablishmentFilterForm
+
+        context = super().get_context(request, *args, **kwargs)
+        establishments = self.establishments()
+        form = EstablishmentFilterForm(
+            request.GET or None,
+            departements=sorted({e.departement for e in establishments if e.departement}),
+        )
+        results = establishments
+        if form.is_bound:
+            form.is_valid()  # invalid values are reported and ignored; valid ones still filter
+            results = form.filter(establishments)
+        context.update(
+            filter_form=form,
+            establishments=results,
+            is_filtered=bool(form.is_bound and form.has_filters()),
+        )
+        return context
+
+
+class EstablishmentPage(ReferralTarget, SitePage):
+    kind = models.CharField(_("type d'établissement"), max_length=30, choices=EstablishmentKind)
+    intro = models.TextField(
+        _("chapô"), blank=True, help_text=_("Deux ou trois phrases : qui, où, pour quoi.")
+    )
+    street = models.CharField(_("adresse"), max_length=200, blank=True)
+    postcode = models.CharField(
+        _("code postal"),
+        max_length=5,
+        blank=True,
+        validators=[RegexValidator(r"^\d{5}$", _("Cinq chiffres, par exemple 80000."))],
+    )
+    city = models.CharField(_("ville"), max_length=100)
+    departement = models.CharField(
+        _("département"),
+        max_length=3,
+        validators=[departement_validator],
+        help_text=_("Code du département, par exemple 80, 75 ou 94."),
+    )
+    latitude = models.DecimalField(
+        _("latitude"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    longitude = models.DecimalField(
+        _("longitude"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    phone = models.CharField(
+        _("téléphone"), max_length=20, blank=True, validators=[phone_validator]
+    )
+    email = models.EmailField(_("adresse e-mail"), blank=True)
+    body = StreamField(BodyBlock(), verbose_name=_("contenu"), blank=True)
+
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("kind"),
+        FieldPanel("intro"),
+        MultiFieldPanel(
+            [
+                FieldPanel("street"),
+                FieldRowPanel(
+                    [FieldPanel("postcode"), FieldPanel("city"), FieldPanel("departement")]
+                ),
+                FieldRowPanel([FieldPanel("latitude"), FieldPanel("longitude")]),
+            ],
+            heading=_("Adresse"),
+        ),
+        InlinePanel("places", heading=_("Places par type"), label=_("type de places")),
+        *ReferralTarget.referral_panels,
+        MultiFieldPanel([FieldPanel("phone"), FieldPanel("email")], heading=_("Contact")),
+        FieldPanel("body"),
+    ]
+    search_fields = [
+        *Page.search_fields,
+        index.SearchField("intro"),
+        index.SearchField("body"),
+        index.SearchField("admission_criteria"),
+        index.SearchField("city"),
+        index.AutocompleteField("city"),
+        index.FilterField("kind"),
+        index.FilterField("departement"),
+        index.FilterField("accepts_online_referrals"),
+    ]
+    api_fields = [
+        APIField("kind"),
+        APIField("intro"),
+        APIField("street"),
+        APIField("postcode"),
+        APIField("city"),
+        APIField("departement"),
+        APIField("latitude"),
+        APIField("longitude"),
+        APIField("phone"),
+        APIField("email"),
+        APIField("places"),
+        *ReferralTarget.referral_api_fields,
+        APIField("key_figures"),
+        APIField("body"),
+    ]
+
+    parent_page_types = ["cms.EstablishmentIndexPage"]
+    subpage_types = []
+
+    class Meta:
+        verbose_name = _("établissement")
+        verbose_name_plural = _("établissements")
+
+    def __str__(self):
+        return self.title
+
+    def places_summary(self) -> list[tuple[str, int]]:
+        return [(place.get_place_type_display(), place.count) for place in self.places.all()]
+
+    @property
+    def departement_label(self) -> str:
+        return departement_label(self.departement)
+
+    @property
+    def address_lines(self) -> list[str]:
+        return [line for line in (self.street, f"{self.postcode} {self.city}".strip()) if line]
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["key_figures"] = list(self.key_figures.all())
+        return context
+
+
+class EstablishmentPlace(Orderable):
+    page = ParentalKey(EstablishmentPage, on_delete=models.CASCADE, related_name="places")
+    place_type = models.CharField(_("type de places"), max_length=30, choices=PlaceType)
+    count = models.PositiveIntegerField(_("nombre"))
+    note = models.CharField(
+        _("précision"),
+        max_length=200,
+        blank=True,
+        help_text=_("Par exemple : « 54 chambres individuelles et 6 studios »."),
+    )
+
+    panels = [FieldRowPanel([FieldPanel("place_type"), FieldPanel("count")]), FieldPanel("note")]
+    api_fields = [APIField("place_type"), APIField("count"), APIField("note")]
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("places")
+        verbose_name_plural = _("places")
+
+
+class ProgrammeIndexPage(SitePage):
+    intro = RichTextField(_("introduction"), blank=True, features=INTRO_FEATURES)
+
+    content_panels = [*Page.content_panels, FieldPanel("intro")]
+    search_fields = [*Page.search_fields, index.SearchField("intro")]
+    api_fields = [APIField("intro")]
+
+    max_count = 1
+    parent_page_types = ["cms.HomePage"]
+    subpage_types = ["cms.ProgrammePage"]
+
+    class Meta:
+        verbose_name = _("liste des programmes")
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["programmes"] = (
+            ProgrammePage.objects.live().child_of(self).defer_streamfields().order_by("title")
+        )
+        return context
+
+
+class ProgrammePage(ReferralTarget, SitePage):
+    intro = models.TextField(_("chapô"), blank=True)
+    target_public = models.TextField(
+        _("public visé"), help_text=_("Par exemple : « personnes en aménagement de peine ou TIG »")
+    )
+    duration = models.CharField(
+        _("durée"), max_length=100, blank=True, help_text=_("Par exemple : « 8 à 9 mois »")
+    )
+    places = models.PositiveIntegerField(_("nombre de places"), null=True, blank=True)
+    place_type = models.CharField(
+        _("type de places"), max_length=30, choices=PlaceType, default=PlaceType.TRAINING
+    )
+    yearly_target = models.PositiveIntegerField(
+        _("objectif annuel de personnes accompagnées"), null=True, blank=True
+    )
+    partners = models.TextField(_("partenaires"), blank=True)
+    locations = models.TextField(
+        _("lieux"), blank=True, help_text=_("Villes, permanences, établissements pénitentiaires.")
+    )
+    phone = models.CharField(
+        _("téléphone"), max_length=20, blank=True, validators=[phone_validator]
+    )
+    email = models.EmailField(_("adresse e-mail"), blank=True)
+    body = StreamField(BodyBlock(), verbose_name=_("contenu"), blank=True)
+
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("intro"),
+        MultiFieldPanel(
+            [
+                FieldPanel("target_public"),
+                FieldPanel("duration"),
+                FieldRowPanel(
+                    [FieldPanel("places"), FieldPanel("place_type"), FieldPanel("yearly_target")]
+                ),
+                FieldPanel("locations"),
+                FieldPanel("partners"),
+            ],
+            heading=_("En bref"),
+        ),
+        *ReferralTarget.referral_panels,
+        MultiFieldPanel([FieldPanel("phone"), FieldPanel("email")], heading=_("Contact")),
+        FieldPanel("body"),
+    ]
+    search_fields = [
+        *Page.search_fields,
+        index.SearchField("intro"),
+        index.SearchField("target_public"),
+        index.SearchField("body"),
+        index.SearchField("admission_criteria"),
+        index.SearchField("partners"),
+        index.SearchField("locations"),
+        index.FilterField("accepts_online_referrals"),
+    ]
+    api_fields = [
+        APIField("intro"),
+        APIField("target_public"),
+        APIField("duration"),
+        APIField("places"),
+        APIField("place_type"),
+        APIField("yearly_target"),
+        APIField("partners"),
+        APIField("locations"),
+        APIField("phone"),
+        APIField("email"),
+        *ReferralTarget.referral_api_fields,
+        APIField("key_figures"),
+        APIField("body"),
+    ]
+
+    parent_page_types = ["cms.ProgrammeIndexPage"]
+    subpage_types = []
+
+    class Meta:
+        verbose_name = _("programme")
+        verbose_name_plural = _("programmes")
+
+    def __str__(self):
+        return self.title
+
+    def places_summary(self) -> list[tuple[str, int]]:
+        if not self.places:
+            return []
+        return [(PlaceType(self.place_type).label, self.places)]
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        figures = list(self.key_figures.all())
+        context["indicators"] = [figure for figure in figures if figure.target]
+        context["key_figures"] = [figure for figure in figures if not figure.target]
+        return context
+
+
+class NewsIndexPage(SitePage):
+    intro = RichTextField(_("introduction"), blank=True, features=INTRO_FEATURES)
+
+    content_panels = [*Page.content_panels, FieldPanel("intro")]
+    search_fields = [*Page.search_fields, index.SearchField("intro")]
+    api_fields = [APIField("intro")]
+
+    max_count = 1
+    parent_page_types = ["cms.HomePage"]
+    subpage_types = ["cms.NewsPage"]
+
+    class Meta:
+        verbose_name = _("liste des actualités")
+
+    def news(self):
+        return (
+            NewsPage.objects.live()
+            .child_of(self)
+            .order_by("-date", "-pk")
+            .defer_streamfields()
+            .select_related("image")
+            .prefetch_related(_renditions_prefetch("image", NewsPage.CARD_RENDITION))
+        )
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        paginator = Paginator(self.news(), NEWS_PER_PAGE)
+        raw = request.GET.get("page", "1")
+        try:
+            number = int(raw)
+        except (TypeError, ValueError):
+            raise Http404(_("Numéro de page invalide.")) from None
+        if number < 1:
+            raise Http404(_("Numéro de page invalide."))
+        # Past the end: the last page, never an error.
+        news_page = paginator.get_page(number)
+        context["news_page"] = news_page
+        context["paginator"] = paginator
+        context["canonical_query"] = f"?page={news_page.number}" if news_page.number > 1 else ""
+        return context
+
+
+class NewsPage(SitePage):
+    CARD_RENDITION = "fill-640x360"
+
+    date = models.DateField(_("date de publication"))
+    intro = models.TextField(_("chapô"))
+    image = models.ForeignKey(
+        get_image_model(),
+        verbose_name=_("image"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    image_alt = models.CharField(
+        _("texte alternatif de l'image"),
+        max_length=300,
+        blank=True,
+        help_text=_("Laisser vide si l'image est purement décorative."),
+    )
+    body = StreamField(BodyBlock(), verbose_name=_("contenu"), blank=True)
+
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("date"),
+        FieldPanel("intro"),
+        MultiFieldPanel([FieldPanel("image"), FieldPanel("image_alt")], heading=_("Image")),
+        FieldPanel("body"),
+    ]
+    search_fields = [
+        *Page.search_fields,
+        index.SearchField("intro"),
+        index.SearchField("body"),
+        index.FilterField("date"),
+    ]
+    api_fields = [
+        APIField("date"),
+        APIField("intro"),
+        APIField("image"),
+        image_rendition_api_field("image_card", "fill-640x360", "image"),
+        APIField("image_alt"),
+        APIField("body"),
+    ]
+
+    parent_page_types = ["cms.NewsIndexPage"]
+    subpage_types = []
+
+    class Meta:
+        verbose_name = _("actualité")
+        verbose_name_plural = _("actualités")
+
+
+class StandardPage(SitePage):
+    intro = models.TextField(_("chapô"), blank=True)
+    body = StreamField(BodyBlock(), verbose_name=_("contenu"), blank=True)
+
+    content_panels = [*Page.content_panels, FieldPanel("intro"), FieldPanel("body")]
+    search_fields = [*Page.search_fields, index.SearchField("intro"), index.SearchField("body")]
+    api_fields = [APIField("intro"), APIField("body")]
+
+    parent_page_types = ["cms.HomePage", "cms.StandardPage"]
+    subpage_types = ["cms.StandardPage"]
+
+    class Meta:
+        verbose_name = _("page standard")
+        verbose_name_plural = _("pages standard")
+
+
+class GlossaryPage(SitePage):
+    intro = RichTextField(_("introduction"), blank=True, features=INTRO_FEATURES)
+
+    content_panels = [*Page.content_panels, FieldPanel("intro")]
+    search_fields = [*Page.search_fields, index.SearchField("intro")]
+    api_fields = [APIField("intro")]
+
+    max_count = 1
+    parent_page_types = ["cms.HomePage"]
+    subpage_types = []
+
+    class Meta:
+        verbose_name = _("glossaire")
+
+    @cached_property
+    def terms(self) -> list[GlossaryTerm]:
+        return sorted(GlossaryTerm.objects.all(), key=lambda t: sort_key(t.headword))
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        groups: dict[str, list[GlossaryTerm]] = {}
+        for term in self.terms:
+            groups.setdefault(term.letter, []).append(term)
+        letters = [*string.ascii_uppercase, "#"] if "#" in groups else list(string.ascii_uppercase)
+        context["letters"] = [
+            (letter, letter_anchor(letter), letter in groups) for letter in letters
+        ]
+        context["groups"] = [
+            (letter, letter_anchor(letter), groups[letter])
+            for letter in letters
+            if letter in groups
+        ]
+        return context
+
+
+def letter_anchor(letter: str) -> str:
+    return "lettre-autres" if letter == "#" else f"lettre-{letter.lower()}"

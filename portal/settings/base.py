@@ -38,6 +38,8 @@ INSTALLED_APPS = [
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
+    "wagtail.contrib.sitemaps",
+    "wagtail.contrib.frontend_cache",
     "wagtail.embeds",
     "wagtail.sites",
     "wagtail.users",
@@ -63,6 +65,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.sitemaps",
 ]
 
 MIDDLEWARE = [
@@ -244,6 +247,26 @@ WAGTAILIMAGES_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 
 SITE_URL = WAGTAILADMIN_BASE_URL
+
+# Public pages: what a shared cache (CDN, Varnish) may keep for anonymous visitors (see cms.cache).
+PUBLIC_PAGE_CACHE_CONTROL = os.environ.get(
+    "PUBLIC_PAGE_CACHE_CONTROL", "public, s-maxage=600, stale-while-revalidate=86400, max-age=60"
+)
+# Optional front-end cache purged on publish/unpublish (wagtail.contrib.frontend_cache):
+# an HTTP PURGE endpoint (Varnish, nginx) and/or Cloudflare. Nothing is purged when unset.
+WAGTAILFRONTENDCACHE = {}
+if os.environ.get("FRONTEND_CACHE_PURGE_URL"):
+    WAGTAILFRONTENDCACHE["http"] = {
+        "BACKEND": "wagtail.contrib.frontend_cache.backends.HTTPBackend",
+        "LOCATION": os.environ["FRONTEND_CACHE_PURGE_URL"],
+    }
+if os.environ.get("CLOUDFLARE_BEARER_TOKEN") and os.environ.get("CLOUDFLARE_ZONE_ID"):
+    WAGTAILFRONTENDCACHE["cloudflare"] = {
+        "BACKEND": "wagtail.contrib.frontend_cache.backends.CloudflareBackend",
+        "BEARER_TOKEN": os.environ["CLOUDFLARE_BEARER_TOKEN"],
+        "ZONEID": os.environ["CLOUDFLARE_ZONE_ID"],
+    }
+WAGTAILFRONTENDCACHE_LANGUAGES = []
 
 # Logging: no personal data is ever logged by the application; requests are logged by the proxy.
 LOGGING = {
