@@ -22,6 +22,7 @@ urlpatterns = [
     path("documents/", include(wagtaildocs_urls)),
     path("compte/", include("allauth.urls")),
     path("espace/", views.dashboard, name="dashboard"),
+    path("orientations/", include("referrals.urls")),
     path("", include("accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

@@ -2,6 +2,8 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from accounts import demo as accounts_demo
+from cms import demo as cms_demo
+from referrals import demo as referrals_demo
 
 
 class Command(BaseCommand):
@@ -10,7 +12,15 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         with transaction.atomic():
             logins = accounts_demo.load()
+            site = cms_demo.load()
+            portal = referrals_demo.load()
+        logins += portal["logins"]
         self.stdout.write(self.style.SUCCESS("Données de démonstration chargées."))
+        self.stdout.write(
+            f"Site public : {site['pages_created']} page(s) créée(s), "
+            f"{site['pages_updated']} mise(s) à jour."
+        )
+        self.stdout.write(f"Orientations : {portal['referrals_created']} créée(s).")
         self.stdout.write("")
         self.stdout.write(
             f"Comptes de démonstration (mot de passe : {accounts_demo.DEMO_PASSWORD})"
