@@ -298,3 +298,6 @@ LOGGING = {
 
 SUPPORT_EMAIL = os.environ.get("SUPPORT_EMAIL", "contact@ilot.test")
 ORGANISATION_NAME = _("L'Îlot")
+
+# Referrals
+REFERRAL_INFO_REQUEST_EXPIRY_DAYS = int(os.environ.get("REFERRAL_INFO_REQUEST_EXPIRY_DAYS", "30"))
