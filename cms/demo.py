@@ -5,6 +5,7 @@ revision is saved and published only when something changed."""
 import colorsys
 import io
 import json
+import logging
 from datetime import date
 from decimal import Decimal
 from urllib.parse import urlsplit
@@ -1336,6 +1337,16 @@ def ensure_site(home):
 
 def load() -> dict:
     """Load the demo site; return a summary."""
+    wagtail_logger = logging.getLogger("wagtail")
+    level = wagtail_logger.level
+    wagtail_logger.setLevel(logging.WARNING)  # no "Page created/edited/published" per page
+    try:
+        return _load()
+    finally:
+        wagtail_logger.setLevel(level)
+
+
+def _load() -> dict:
     loader = Loader()
     home = Page.objects.get(depth=2, slug="accueil").specific
     if not isinstance(home, HomePage):

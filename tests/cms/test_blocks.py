@@ -1,0 +1,116 @@
+"""StreamField blocks: validation in French, accessible rendering."""
+
+import pytest
+from django.core.exceptions import ValidationError
+from wagtail.blocks.struct_block import StructBlockValidationError
+
+from cms.blocks import (
+    BodyBlock,
+    CallToActionBlock,
+    HeadingBlock,
+    ImageBlock,
+    KeyFigureBlock,
+    QuoteBlock,
+)
+from cms.choices import Public
+from cms.models import EstablishmentPage
+from tests.factories import EstablishmentPageFactory, ImageFactory, KeyFigureFactory, home_page
+
+pytestmark = pytest.mark.django_db
+
+
+def _image_value(block, image, alt="", decorative=False):
+    return block.to_python({"image": image.pk, "alt": alt, "decorative": decorative, "caption": ""})
+
+
+def test_an_image_needs_alt_text_unless_decorative():
+    block = ImageBlock()
+    image = ImageFactory()
+    with pytest.raises(StructBlockValidationError) as error:
+        block.clean(_image_value(block, image))
+    message = " ".join(error.value.block_errors["alt"].messages)
+    assert "texte alternatif" in message and "image décorative" in message
+
+    block.clean(_image_value(block, image, alt="Façade du CHRS"))
+    block.clean(_image_value(block, image, decorative=True))
+
+
+def test_a_stream_with_an_image_without_alt_is_invalid():
+    block = BodyBlock()
+    image = ImageFactory()
+    value = block.to_python(
+        [{"type": "image", "value": {"image": image.pk, "alt": " ", "decorative": False}}]
+    )
+    with pytest.raises(ValidationError):
+        block.clean(value)
+
+
+def test_image_renders_with_its_alt_or_an_empty_one():
+    block = ImageBlock()
+    image = ImageFactory()
+    html = block.render(_image_value(block, image, alt="Façade du CHRS"))
+    assert 'alt="Façade du CHRS"' in html
+    html = block.render(_image_value(block, image, decorative=True))
+    assert 'alt=""' in html
+
+
+def test_key_figure_block_needs_a_figure_or_a_value_and_label():
+    block = KeyFigureBlock()
+    with pytest.raises(StructBlockValidationError):
+        block.clean(block.to_python({"figure": None, "value": None, "unit": "", "label": ""}))
+    figure = KeyFigureFactory(value=84, unit="%", label="sont allés au bout de la mesure")
+    html = block.render(block.clean(block.to_python({"figure": figure.pk})))
+    assert "84\xa0%" in html and "sont allés au bout de la mesure" in html
+    value = block.clean(block.to_python({"value": "1500", "label": "personnes par an"}))
+    assert "1\xa0500" in block.render(value)
+
+
+def test_call_to_action_needs_exactly_one_target():
+    block = CallToActionBlock()
+    with pytest.raises(StructBlockValidationError):
+        block.clean(block.to_python({"text": "Lire", "page": None, "url": ""}))
+    with pytest.raises(StructBlockValidationError):
+        block.clean(
+            block.to_python({"text": "Lire", "page": home_page().pk, "url": "https://exemple.org"})
+        )
+    html = block.render(
+        block.clean(block.to_python({"text": "Faire un don", "url": "https://exemple.org/"}))
+    )
+    assert '<a class="button" href="https://exemple.org/">Faire un don</a>' in html
+
+
+def test_heading_and_quote_render_semantic_html():
+    heading = HeadingBlock()
+    assert heading.render(heading.to_python({"level": "h3", "text": "Nos principes"})) == (
+        "<h3>Nos principes</h3>\n"
+    )
+    quote = QuoteBlock()
+    html = quote.render(quote.to_python({"text": "Merci.", "attribution": "J. B."}))
+    assert "<blockquote><p>Merci.</p></blockquote>" in html
+    assert "<figcaption>— J. B.</figcaption>" in html
+
+
+def test_paragraph_features_are_limited():
+    features = BodyBlock().child_blocks["paragraph"].features
+    assert set(features) == {"bold", "italic", "link", "document-link", "ol", "ul"}
+
+
+def test_choice_lists_refuse_unknown_codes():
+    page = EstablishmentPageFactory()
+    page.publics = [Public.MEN_ALONE, "martiens"]
+    with pytest.raises(ValidationError) as error:
+        page.full_clean()
+    assert "publics" in error.value.message_dict
+    page.publics = [Public.MEN_ALONE, Public.MEN_ALONE]
+    with pytest.raises(ValidationError):
+        page.full_clean()
+    page.publics = [Public.WOMEN_ALONE]
+    page.full_clean()
+
+
+def test_choice_list_form_field_is_a_set_of_checkboxes():
+    field = EstablishmentPage._meta.get_field("referral_types").formfield()
+    assert field.widget.__class__.__name__ == "CheckboxSelectMultiple"
+    assert ("pse", "Hébergement pour un PSE (bracelet électronique)") in [
+        (code, str(label)) for code, label in field.choices
+    ]

@@ -1,0 +1,94 @@
+"""Search (PostgreSQL, French stemming), sitemap, robots.txt, meta tags and HTTP caching."""
+
+import pytest
+from django.conf import settings
+from wagtail.models import PageViewRestriction
+
+from tests.factories import EstablishmentPageFactory, NewsPageFactory, UserFactory
+from tests.utils import login, text
+
+pytestmark = pytest.mark.django_db
+
+PUBLIC = "public, s-maxage=600, stale-while-revalidate=86400, max-age=60"
+
+
+@pytest.fixture
+def chemin_vert():
+    return EstablishmentPageFactory(
+        title="CHRS Chemin Vert",
+        intro="Des hommes seuls sortant de prison.",
+        admission_criteria="<p>Aménagement de peine ou semi-liberté.</p>",
+        body=[
+            {
+                "type": "paragraph",
+                "value": "<p>Nous accueillons des personnes sous bracelets électroniques.</p>",
+            }
+        ],
+    )
+
+
+def test_search_finds_words_of_the_body_with_french_stemming(client, chemin_vert):
+    EstablishmentPageFactory(title="CHRS Thuillier", intro="Femmes seules et familles.")
+    response = client.get("/recherche/", {"q": "bracelet"})
+    assert response.status_code == 200
+    body = text(response)
+    assert "<strong>1 résultat</strong>" in body
+    assert f'<a href="{chemin_vert.url}">CHRS Chemin Vert</a>' in body
+    assert "CHRS Thuillier" not in body
+    assert "no-cache" in response["Cache-Control"] and "public" not in response["Cache-Control"]
+
+
+def test_search_covers_admission_criteria_and_handles_empty_and_bad_input(client, chemin_vert):
+    assert "CHRS Chemin Vert" in text(client.get("/recherche/", {"q": "semi-liberté"}))
+    body = text(client.get("/recherche/"))
+    assert '<form method="get" action="/recherche/" role="search"' in body
+    assert "résultat" not in body
+    assert "Aucune page ne correspond" in text(client.get("/recherche/", {"q": "zzzzzz"}))
+    assert client.get("/recherche/", {"q": "bracelet", "page": "abc"}).status_code == 404
+    assert client.get("/recherche/", {"q": "bracelet", "page": "99"}).status_code == 200
+
+
+def test_sitemap_lists_live_pages(client, chemin_vert):
+    response = client.get("/sitemap.xml")
+    assert response.status_code == 200
+    assert f"{chemin_vert.url}</loc>" in response.content.decode()
+
+
+def test_robots_txt_disallows_private_areas_and_points_to_the_sitemap(client):
+    response = client.get("/robots.txt")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/plain")
+    body = response.content.decode()
+    for path in ("/admin/", "/compte/", "/espace/", "/django-admin/"):
+        assert f"Disallow: {path}\n" in body
+    assert "Sitemap: http://testserver/sitemap.xml" in body
+
+
+def test_canonical_and_open_graph_meta(client):
+    news = NewsPageFactory(title="Grand froid", intro="Neuf places de plus cet hiver.")
+    body = text(client.get(news.url))
+    canonical = f"{settings.SITE_URL}{news.url}"
+    assert f'<link rel="canonical" href="{canonical}">' in body
+    assert f'<meta property="og:url" content="{canonical}">' in body
+    assert '<meta property="og:title" content="Grand froid">' in body
+    assert '<meta name="description" content="Neuf places de plus cet hiver.">' in body
+
+
+def test_anonymous_page_views_may_be_cached_by_a_shared_cache(client, chemin_vert):
+    response = client.get(chemin_vert.url)
+    assert response["Cache-Control"] == PUBLIC
+
+
+def test_signed_in_users_get_private_pages(client, chemin_vert):
+    login(client, UserFactory())
+    cache_control = client.get(chemin_vert.url)["Cache-Control"]
+    assert "s-maxage" not in cache_control and "public" not in cache_control
+    assert "private" in cache_control
+
+
+def test_restricted_pages_are_never_publicly_cached(client, chemin_vert):
+    PageViewRestriction.objects.create(
+        page=chemin_vert, restriction_type=PageViewRestriction.PASSWORD, password="secret"
+    )
+    response = client.get(chemin_vert.url)
+    assert "public" not in response.get("Cache-Control", "")
