@@ -1,0 +1,576 @@
+"""The partner API: partner systems (a SPIP's or a SIAO's software) follow and send referrals.
+
+Authentication is by personal API token only (wagtail's APIToken, created in the account area):
+a session cookie never authenticates here. Every rule comes from the same places as the portal's
+pages: permissions (who sees what), the workflow (what may happen), the form (what a valid draft
+is). A referral that is not yours is a 404, never a 403."""
+
+import uuid
+from datetime import date
+from typing import Any
+
+from django import forms
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.http import Http404
+from django.utils.translation import gettext as _
+from ninja import Field, Header, NinjaAPI, Query, Router, Schema
+from ninja.errors import AuthenticationError, HttpError, Throttled
+from ninja.errors import ValidationError as RequestValidationError
+from ninja.responses import Status
+from ninja.throttling import UserRateThrottle
+from wagtail.api.v3.auth import BearerTokenAuth
+
+from accounts.models import Membership
+from cms.choices import ReferralType
+
+from . import workflow
+from .api_schemas import (
+    ErrorOut,
+    EventOut,
+    MessageIn,
+    MessageOut,
+    ReferralIn,
+    ReferralOut,
+    ReferralPageOut,
+    WithdrawIn,
+)
+from .choices import Status as ReferralStatus
+from .filters import ReferralFilter
+from .forms import ReferralForm, fit_warnings
+from .models import Referral
+from .permissions import Actor, get_visible_or_404, visible_referrals
+from .targets import check_target
+
+DESCRIPTION = """
+API des orientations de L'Îlot, pour les logiciels des partenaires (SPIP, SIAO, France Travail…).
+
+**Authentification** : un jeton d'API personnel, créé dans *Mon compte → Jetons d'API*, envoyé
+dans l'en-tête `Authorization: Bearer <jeton>`. Le jeton agit au nom de la personne qui l'a créé,
+avec ses droits. Une session ouverte dans le navigateur ne suffit pas.
+
+**Organisation** : les demandes sont faites au nom de votre organisation partenaire. Si vous êtes
+membre de plusieurs organisations, précisez laquelle avec le paramètre `organisation`
+(son identifiant).
+
+**Création sans doublon** : envoyez un en-tête `Idempotency-Key` (un UUID que vous générez) avec
+`POST /referrals`. Si la même clé revient (par exemple après une coupure réseau), l'API renvoie
+le brouillon déjà créé (code 200) au lieu d'en créer un second.
+
+**Erreurs** : toujours un objet `{"detail": "…"}` en français ; pour une erreur de validation
+(code 422), `errors` donne les messages champ par champ. Une orientation qui n'existe pas ou qui
+n'est pas visible pour vous donne 404 ; une action impossible dans l'état actuel donne 409.
+"""
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, detail: str, errors: dict[str, list[str]] | None = None):
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+        self.errors = errors
+
+
+api = NinjaAPI(
+    title="API des orientations — L'Îlot",
+    version="1",
+    description=DESCRIPTION,
+    urls_namespace="referrals_api",
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+    auth=BearerTokenAuth(),
+    throttle=[UserRateThrottle("300/m")],
+)
+router = Router(tags=["Orientations"])
+
+
+# --- errors -----------------------------------------------------------------------------------
+
+
+def _error(request, status: int, detail: str, errors=None, headers=None):
+    body: dict[str, Any] = {"detail": detail}
+    if errors:
+        body["errors"] = errors
+    response = api.create_response(request, body, status=status)
+    for name, value in (headers or {}).items():
+        response[name] = value
+    return response
+
+
+@api.exception_handler(ApiError)
+def _api_error(request, exc: ApiError):
+    return _error(request, exc.status, exc.detail, exc.errors)
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthenticated(request, exc):
+    return _error(
+        request,
+        401,
+        _(
+            "Authentification requise : envoyez un jeton d'API valide dans l'en-tête "
+            "« Authorization: Bearer <jeton> ». Les jetons se créent dans Mon compte → "
+            "Jetons d'API."
+        ),
+        headers={"WWW-Authenticate": 'Bearer realm="orientations"'},
+    )
+
+
+@api.exception_handler(Throttled)
+def _throttled(request, exc):
+    return _error(request, 429, _("Trop de requêtes : réessayez dans quelques instants."))
+
+
+@api.exception_handler(HttpError)
+def _http_error(request, exc):
+    return _error(request, exc.status_code, str(exc))
+
+
+@api.exception_handler(Http404)
+@api.exception_handler(PermissionDenied)
+def _not_found(request, exc):
+    return _error(request, 404, _("Orientation introuvable."))
+
+
+@api.exception_handler(workflow.TransitionNotAllowed)
+def _conflict(request, exc):
+    return _error(request, 409, str(exc))
+
+
+def _django_errors(exc: ValidationError) -> dict[str, list[str]]:
+    if hasattr(exc, "error_dict"):
+        return {
+            ("non_field_errors" if field == "__all__" else field): [str(m) for m in messages]
+            for field, messages in exc.message_dict.items()
+        }
+    return {"non_field_errors": [str(m) for m in exc.messages]}
+
+
+@api.exception_handler(ValidationError)
+def _invalid(request, exc: ValidationError):
+    if hasattr(exc, "error_dict"):
+        detail = _("Action impossible : des informations manquent ou ne sont pas valides.")
+    else:
+        detail = " ".join(exc.messages)
+    return _error(request, 422, detail, _django_errors(exc))
+
+
+def _french(error: dict) -> str:
+    """Pydantic's message for one invalid parameter, in French."""
+    kind = error.get("type", "")
+    ctx = error.get("ctx") or {}
+    if kind == "missing":
+        return str(forms.Field.default_error_messages["required"])  # as the portal's forms say
+    if kind.startswith(("date", "datetime")):
+        return _("Date invalide : utilisez le format AAAA-MM-JJ.")
+    if kind == "enum":
+        return _("Valeur inconnue. Valeurs possibles : %(values)s.") % {
+            "values": ctx.get("expected", "")
+        }
+    if kind.startswith("int"):
+        return _("Nombre entier attendu.")
+    if kind.startswith("bool"):
+        return _("Valeur attendue : true ou false.")
+    if kind == "string_too_long":
+        return _("%(max)s caractères au plus.") % {"max": ctx.get("max_length")}
+    if kind.startswith("string"):
+        return _("Texte attendu.")
+    if kind in {"greater_than_equal", "greater_than"}:
+        return _("La valeur doit être au moins %(min)s.") % {
+            "min": ctx.get("ge", ctx.get("gt", ""))
+        }
+    if kind in {"less_than_equal", "less_than"}:
+        return _("La valeur doit être au plus %(max)s.") % {"max": ctx.get("le", ctx.get("lt", ""))}
+    if kind == "json_invalid":
+        return _("Le corps de la requête n'est pas du JSON valide.")
+    if kind in {"model_attributes_type", "dict_type"}:
+        return _("Un objet JSON est attendu.")
+    return _("Valeur invalide.")
+
+
+@api.exception_handler(RequestValidationError)
+def _invalid_request(request, exc: RequestValidationError):
+    errors: dict[str, list[str]] = {}
+    for error in exc.errors:
+        loc = [str(part) for part in error.get("loc", ())]
+        if loc and loc[0] == "path":
+            # A malformed identifier cannot name a referral you may see.
+            return _error(request, 404, _("Orientation introuvable."))
+        if loc and loc[0] == "body":
+            field = ".".join(loc[2:]) or "body"
+        else:
+            field = loc[-1] if loc else "non_field_errors"
+        errors.setdefault(field, []).append(_french(error))
+    return _error(
+        request, 422, _("Requête invalide : corrigez les champs signalés."), errors=errors
+    )
+
+
+COMMON_ERRORS = {
+    401: ErrorOut,
+    404: ErrorOut,
+}
+
+
+# --- who acts ---------------------------------------------------------------------------------
+
+
+ORGANISATION_HELP = (
+    "Identifiant de l'organisation au nom de laquelle vous agissez : obligatoire seulement si "
+    "vous êtes membre de plusieurs organisations."
+)
+
+
+def _membership(user, organisation: int | None) -> Membership:
+    memberships = list(user.active_memberships().order_by("organisation__name"))
+    if organisation is not None:
+        for membership in memberships:
+            if membership.organisation_id == organisation:
+                return membership
+        raise ApiError(
+            404,
+            _("Organisation inconnue, ou vous n'en êtes pas membre actif (%(id)s).")
+            % {"id": organisation},
+        )
+    if not memberships:
+        raise ApiError(403, _("Votre compte n'est rattaché à aucune organisation active."))
+    partners = [m for m in memberships if not m.organisation.is_internal]
+    candidates = partners or memberships
+    if len(candidates) > 1:
+        raise ApiError(
+            400,
+            _(
+                "Vous êtes membre de plusieurs organisations : précisez laquelle avec le "
+                "paramètre « organisation » (%(choices)s)."
+            )
+            % {
+                "choices": ", ".join(
+                    f"{m.organisation_id} = {m.organisation.name}" for m in candidates
+                )
+            },
+        )
+    return candidates[0]
+
+
+def _actor(request, organisation: int | None) -> Actor:
+    if not hasattr(request, "_api_actor"):
+        membership = _membership(request.user, organisation)
+        request._api_actor = Actor.for_membership(request.user, membership)
+    return request._api_actor
+
+
+def _partner(request, organisation: int | None) -> Actor:
+    actor = _actor(request, organisation)
+    if not actor.is_partner:
+        raise ApiError(
+            403,
+            _("Seules les organisations partenaires peuvent créer ou transmettre une orientation."),
+        )
+    return actor
+
+
+DETAIL_RELATED = ("organisation", "officer", "target", "second_contact")
+
+
+def _get(actor: Actor, referral_id, *, related=False) -> Referral:
+    queryset = visible_referrals(actor)
+    if related:
+        queryset = queryset.select_related(*DETAIL_RELATED)
+    return get_visible_or_404(actor, referral_id, queryset)
+
+
+def _detail(referral: Referral, actor: Actor) -> Referral:
+    """The referral with what the reader may do on it now."""
+    referral.allowed_actions = [t.name for t in workflow.allowed_actions(actor, referral)]
+    referral.warnings = [str(w) for w in fit_warnings(referral)] if actor.is_partner else []
+    return referral
+
+
+# --- list -------------------------------------------------------------------------------------
+
+
+class ReferralFilters(Schema):
+    status: ReferralStatus | None = Field(None, description="Statut.")
+    referral_type: ReferralType | None = Field(None, description="Type de demande.")
+    q: str | None = Field(None, max_length=100, description="Nom, prénom ou référence.")
+    release_after: date | None = Field(None, description="Sortie prévue à partir du.")
+    release_before: date | None = Field(None, description="Sortie prévue jusqu'au.")
+    limit: int = Field(25, ge=1, le=100, description="Nombre de résultats (100 au plus).")
+    offset: int = Field(0, ge=0, description="Position du premier résultat.")
+
+
+@router.get(
+    "/referrals",
+    response={200: ReferralPageOut, 400: ErrorOut, 403: ErrorOut, 422: ErrorOut, **COMMON_ERRORS},
+    summary="Lister les orientations",
+    description="Les orientations de votre organisation, les plus récentes d'abord.",
+)
+def list_referrals(
+    request,
+    filters: Query[ReferralFilters],
+    organisation: int | None = Query(None, description=ORGANISATION_HELP),
+):
+    actor = _actor(request, organisation)
+    data = {
+        name: value.isoformat() if isinstance(value, date) else str(value)
+        for name, value in filters.model_dump(
+            include={"status", "referral_type", "q", "release_after", "release_before"}
+        ).items()
+        if value not in (None, "")
+    }
+    filterset = ReferralFilter(data, queryset=visible_referrals(actor).with_list_data())
+    if not filterset.is_valid():
+        raise ApiError(
+            422,
+            _("Requête invalide : corrigez les champs signalés."),
+            {
+                f: [e["message"] for e in errs]
+                for f, errs in filterset.errors.get_json_data().items()
+            },
+        )
+    queryset = filterset.qs.order_by("-created_at", "pk")
+    return {
+        "count": queryset.count(),
+        "limit": filters.limit,
+        "offset": filters.offset,
+        "items": list(queryset[filters.offset : filters.offset + filters.limit]),
+    }
+
+
+# --- create -----------------------------------------------------------------------------------
+
+
+def _creation_key(value: str | None) -> uuid.UUID | None:
+    if value is None:
+        return None
+    try:
+        return uuid.UUID(value.strip())
+    except ValueError:
+        raise ApiError(
+            400,
+            _(
+                "L'en-tête Idempotency-Key doit être un UUID (par exemple "
+                "« 3f2b8c4e-5d1a-4e8b-9c7d-2a6f0e1b3c4d »)."
+            ),
+        ) from None
+
+
+def _already_created(key: uuid.UUID | None, actor: Actor) -> Referral | None:
+    if key is None:
+        return None
+    existing = Referral.objects.filter(creation_key=key).first()
+    if existing is None:
+        return None
+    if existing.organisation_id != actor.membership.organisation_id:
+        raise ApiError(409, _("Cette clé Idempotency-Key a déjà servi : générez-en une autre."))
+    return _get(actor, existing.pk, related=True)
+
+
+def _form_errors(form: ReferralForm, payload: ReferralIn) -> dict[str, list[str]]:
+    errors = {}
+    for field, items in form.errors.get_json_data().items():
+        messages = []
+        for item in items:
+            if field == "target" and item["code"] == "invalid_choice":
+                messages.append(
+                    check_target(payload.target, payload.referral_type)
+                    or _("Établissement ou programme inconnu.")
+                )
+            elif field == "second_contact" and item["code"] == "invalid_choice":
+                messages.append(
+                    _("Le second contact doit être un membre actif de votre organisation.")
+                )
+            else:
+                messages.append(item["message"])
+        errors["non_field_errors" if field == "__all__" else field] = messages
+    return errors
+
+
+@router.post(
+    "/referrals",
+    response={
+        200: ReferralOut,
+        201: ReferralOut,
+        400: ErrorOut,
+        403: ErrorOut,
+        409: ErrorOut,
+        422: ErrorOut,
+        **COMMON_ERRORS,
+    },
+    summary="Créer un brouillon",
+    description=(
+        "Crée un brouillon au nom de votre organisation, avec les mêmes règles que le formulaire "
+        "du portail (201). Avec un en-tête `Idempotency-Key` déjà utilisé, renvoie le brouillon "
+        "créé la première fois (200). Le brouillon se transmet ensuite avec `…/submit`."
+    ),
+)
+def create_referral(
+    request,
+    payload: ReferralIn,
+    organisation: int | None = Query(None, description=ORGANISATION_HELP),
+    idempotency_key: str | None = Header(
+        None,
+        alias="Idempotency-Key",
+        description="UUID que vous générez, pour pouvoir renvoyer la requête sans doublon.",
+    ),
+):
+    actor = _partner(request, organisation)
+    key = _creation_key(idempotency_key)
+    existing = _already_created(key, actor)
+    if existing is not None:
+        return Status(200, _detail(existing, actor))
+    data = {name: value for name, value in payload.model_dump().items() if value is not None}
+    form = ReferralForm(data, organisation=actor.organisation)
+    if not form.is_valid():
+        raise ApiError(
+            422,
+            _("Le brouillon n'a pas été créé : corrigez les champs signalés."),
+            _form_errors(form, payload),
+        )
+    referral = form.save(commit=False)
+    referral.organisation = actor.organisation
+    referral.officer = request.user
+    referral.creation_key = key
+    try:
+        with transaction.atomic():
+            referral.save()
+            workflow.record_creation(referral, actor)
+    except IntegrityError:
+        # The same key, sent twice at the same time: the other request created it.
+        existing = _already_created(key, actor)
+        if existing is None:
+            raise
+        return Status(200, _detail(existing, actor))
+    return Status(201, _detail(_get(actor, referral.pk, related=True), actor))
+
+
+# --- one referral -----------------------------------------------------------------------------
+
+
+@router.get(
+    "/referrals/{referral_id}",
+    response={200: ReferralOut, 400: ErrorOut, 403: ErrorOut, **COMMON_ERRORS},
+    summary="Lire une orientation",
+)
+def get_referral(
+    request,
+    referral_id: uuid.UUID,
+    organisation: int | None = Query(None, description=ORGANISATION_HELP),
+):
+    actor = _actor(request, organisation)
+    return _detail(_get(actor, referral_id, related=True), actor)
+
+
+@router.post(
+    "/referrals/{referral_id}/submit",
+    response={
+        200: ReferralOut,
+        400: ErrorOut,
+        403: ErrorOut,
+        409: ErrorOut,
+        422: ErrorOut,
+        **COMMON_ERRORS,
+    },
+    summary="Transmettre un brouillon à la commission",
+    description=(
+        "Vérifie que la demande est complète (accord de la personne compris) et la transmet. "
+        "Une demande déjà transmise donne 409, sans rien changer."
+    ),
+)
+def submit_referral(
+    request,
+    referral_id: uuid.UUID,
+    organisation: int | None = Query(None, description=ORGANISATION_HELP),
+):
+    actor = _actor(request, organisation)
+    referral = _get(actor, referral_id)
+    workflow.perform(referral, "submit", actor)
+    return _detail(_get(actor, referral_id, related=True), actor)
+
+
+@router.post(
+    "/referrals/{referral_id}/withdraw",
+    response={
+        200: ReferralOut,
+        400: ErrorOut,
+        403: ErrorOut,
+        409: ErrorOut,
+        422: ErrorOut,
+        **COMMON_ERRORS,
+    },
+    summary="Retirer une demande transmise",
+)
+def withdraw_referral(
+    request,
+    referral_id: uuid.UUID,
+    payload: WithdrawIn,
+    organisation: int | None = Query(None, description=ORGANISATION_HELP),
+):
+    actor = _actor(request, organisation)
+    referral = _get(actor, referral_id)
+    workflow.perform(
+        referral, "withdraw", actor, reason=payload.reason.value, comment=payload.comment
+    )
+    return _detail(_get(actor, referral_id, related=True), actor)
+
+
+@router.get(
+    "/referrals/{referral_id}/messages",
+    response={200: list[MessageOut], 400: ErrorOut, 403: ErrorOut, **COMMON_ERRORS},
+    summary="Lire les messages échangés avec la commission",
+)
+def list_messages(
+    request,
+    referral_id: uuid.UUID,
+    organisation: int | None = Query(None, description=ORGANISATION_HELP),
+):
+    actor = _actor(request, organisation)
+    referral = _get(actor, referral_id)
+    return list(referral.messages.select_related("author", "organisation"))
+
+
+@router.post(
+    "/referrals/{referral_id}/messages",
+    response={
+        201: MessageOut,
+        400: ErrorOut,
+        403: ErrorOut,
+        409: ErrorOut,
+        422: ErrorOut,
+        **COMMON_ERRORS,
+    },
+    summary="Écrire à la commission",
+)
+def post_message(
+    request,
+    referral_id: uuid.UUID,
+    payload: MessageIn,
+    organisation: int | None = Query(None, description=ORGANISATION_HELP),
+):
+    actor = _actor(request, organisation)
+    referral = _get(actor, referral_id)
+    if referral.status == ReferralStatus.DRAFT and payload.body.strip():
+        raise ApiError(
+            409, _("Ce brouillon n'est pas encore transmis : transmettez-le avant d'écrire.")
+        )
+    message = workflow.post_message(referral, actor, payload.body)
+    return Status(201, message)
+
+
+@router.get(
+    "/referrals/{referral_id}/events",
+    response={200: list[EventOut], 400: ErrorOut, 403: ErrorOut, **COMMON_ERRORS},
+    summary="Lire l'historique",
+    description="Chaque étape de la demande : création, transmission, décision, arrivée…",
+)
+def list_events(
+    request,
+    referral_id: uuid.UUID,
+    organisation: int | None = Query(None, description=ORGANISATION_HELP),
+):
+    actor = _actor(request, organisation)
+    referral = _get(actor, referral_id)
+    return list(referral.events.select_related("actor", "organisation"))
+
+
+api.add_router("/", router)

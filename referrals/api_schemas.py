@@ -1,0 +1,265 @@
+"""What the partner API reads and writes. Every field is listed on purpose: a new model field
+never shows up in the API until someone decides it may."""
+
+from datetime import date, datetime
+from typing import Annotated
+from uuid import UUID
+
+from ninja import Field, Schema
+
+from cms.choices import PlaceType, ReferralType
+
+from .choices import (
+    CancelReason,
+    ConsentMethod,
+    DeclineReason,
+    EmploymentNeed,
+    Gender,
+    HousingNeed,
+    JudicialSituation,
+    Location,
+    Status,
+    TiesNeed,
+    WithdrawReason,
+)
+
+
+class ErrorOut(Schema):
+    detail: str = Field(description="Ce qui s'est passé, en français.")
+    errors: dict[str, list[str]] | None = Field(
+        None, description="Pour une erreur de validation : les messages, champ par champ."
+    )
+
+
+class OrganisationOut(Schema):
+    id: int
+    name: str
+
+
+class PersonOut(Schema):
+    """A professional of a partner organisation or of L'Îlot (never a person referred)."""
+
+    name: str
+    email: str
+
+    @staticmethod
+    def resolve_name(user) -> str:
+        return user.get_full_name() or user.email
+
+
+class TargetOut(Schema):
+    id: int = Field(description="Identifiant de la page de l'établissement ou du programme.")
+    title: str
+
+
+def _label(obj, field: str) -> str:
+    return str(getattr(obj, f"get_{field}_display")()) if getattr(obj, field) else ""
+
+
+class ReferralSummaryOut(Schema):
+    """One line of the list: what a partner needs to follow its requests."""
+
+    id: UUID
+    reference: str
+    status: Status
+    status_label: str
+    status_changed_at: datetime
+    referral_type: ReferralType
+    referral_type_label: str
+    first_name: str
+    last_name: str
+    release_date: date | None
+    organisation: OrganisationOut
+    officer: PersonOut
+    target: TargetOut
+    created_at: datetime
+    submitted_at: datetime | None
+
+    @staticmethod
+    def resolve_status_label(obj) -> str:
+        return _label(obj, "status")
+
+    @staticmethod
+    def resolve_referral_type_label(obj) -> str:
+        return _label(obj, "referral_type")
+
+
+class ReferralOut(ReferralSummaryOut):
+    """The whole request, as the referring partner sees it in the portal."""
+
+    version: int = Field(description="Augmente à chaque modification.")
+    second_contact: PersonOut | None
+    birth_date: date
+    gender: Gender
+    contact: str
+    location: Location
+    location_detail: str
+    origin_departement: str
+    judicial_situation: JudicialSituation
+    judicial_situation_label: str
+    measure_end_date: date | None
+    housing_need: HousingNeed
+    housing_comment: str
+    employment_need: EmploymentNeed
+    employment_comment: str
+    needs_care_support: bool
+    health_note: str
+    ties_need: TiesNeed
+    ties_comment: str
+    wishes: str
+    consent: bool
+    consent_date: date | None
+    consent_method: ConsentMethod | None
+    # The decision and its outcome
+    planned_admission_date: date | None
+    place_type: PlaceType | None
+    decline_reason: DeclineReason | None
+    decision_message: str
+    contested: bool
+    arrival_date: date | None
+    cancel_reason: CancelReason | None
+    withdraw_reason: WithdrawReason | None
+    reoriented_from: UUID | None = Field(
+        None, description="Orientation d'origine, si celle-ci vient d'une réorientation."
+    )
+    updated_at: datetime
+    allowed_actions: list[str] = Field(
+        [], description="Actions que vous pouvez faire maintenant (submit, withdraw…)."
+    )
+    warnings: list[str] = Field(
+        [], description="Points d'attention (pas des erreurs), par exemple sur le public accueilli."
+    )
+
+    @staticmethod
+    def resolve_judicial_situation_label(obj) -> str:
+        return _label(obj, "judicial_situation")
+
+    @staticmethod
+    def resolve_reoriented_from(obj):
+        return obj.reoriented_from_id
+
+    # Blank choices are null in the API, not an empty string outside the vocabulary.
+    @staticmethod
+    def resolve_consent_method(obj):
+        return obj.consent_method or None
+
+    @staticmethod
+    def resolve_place_type(obj):
+        return obj.place_type or None
+
+    @staticmethod
+    def resolve_decline_reason(obj):
+        return obj.decline_reason or None
+
+    @staticmethod
+    def resolve_cancel_reason(obj):
+        return obj.cancel_reason or None
+
+    @staticmethod
+    def resolve_withdraw_reason(obj):
+        return obj.withdraw_reason or None
+
+
+class ReferralPageOut(Schema):
+    count: int = Field(description="Nombre total d'orientations correspondant aux filtres.")
+    limit: int
+    offset: int
+    items: list[ReferralSummaryOut]
+
+
+ShortText = Annotated[str, Field(max_length=300)]
+
+
+class ReferralIn(Schema):
+    """A new draft. The rules are those of the portal's form: the same checks, the same messages."""
+
+    first_name: str = Field(max_length=100, description="Prénom.")
+    last_name: str = Field(max_length=100, description="Nom.")
+    birth_date: date = Field(description="Date de naissance (AAAA-MM-JJ).")
+    gender: Gender = Field(description="Genre, tel que la personne le déclare.")
+    contact: str = Field("", max_length=200, description="Comment joindre la personne.")
+    location: Location = Field(description="Où se trouve la personne.")
+    location_detail: str = Field("", max_length=200, description="Par exemple : CP d'Amiens.")
+    origin_departement: str = Field("", max_length=3, description="Code du département.")
+    judicial_situation: JudicialSituation
+    release_date: date | None = Field(None, description="Date de sortie ou de début de mesure.")
+    measure_end_date: date | None = None
+    referral_type: ReferralType = Field(description="Type de demande.")
+    target: int = Field(
+        description="Identifiant de l'établissement ou du programme (qui doit accepter ce type "
+        "de demande en ligne)."
+    )
+    housing_need: HousingNeed
+    housing_comment: ShortText = ""
+    employment_need: EmploymentNeed
+    employment_comment: ShortText = ""
+    needs_care_support: bool = False
+    health_note: ShortText = Field("", description="Bref, sans diagnostic.")
+    ties_need: TiesNeed
+    ties_comment: ShortText = ""
+    wishes: str = Field("", max_length=2000, description="Souhaits de la personne, dans ses mots.")
+    consent: bool = Field(False, description="Obligatoire pour transmettre la demande.")
+    consent_date: date | None = None
+    consent_method: ConsentMethod | None = None
+    second_contact: int | None = Field(
+        None, description="Identifiant d'un second contact, membre de votre organisation."
+    )
+
+
+class WithdrawIn(Schema):
+    reason: WithdrawReason = Field(description="Motif du retrait.")
+    comment: str = Field("", max_length=2000, description="Précision (facultatif).")
+
+
+class MessageIn(Schema):
+    body: str = Field(max_length=5000, description="Le message (5 000 caractères au plus).")
+
+
+class MessageOut(Schema):
+    id: int
+    body: str
+    author: str
+    organisation: str
+    created_at: datetime
+
+    @staticmethod
+    def resolve_author(obj) -> str:
+        return str(obj.author) if obj.author else ""
+
+    @staticmethod
+    def resolve_organisation(obj) -> str:
+        return obj.organisation.name if obj.organisation else ""
+
+
+class EventOut(Schema):
+    kind: str
+    action: str
+    label: str = Field(description="La ligne de l'historique, en français.")
+    from_status: Status | None
+    to_status: Status | None
+    actor: str
+    organisation: str
+    comment: str
+    created_at: datetime
+
+    @staticmethod
+    def resolve_label(obj) -> str:
+        from .templatetags.referral_tags import event_label
+
+        return event_label(obj)
+
+    @staticmethod
+    def resolve_from_status(obj):
+        return obj.from_status or None
+
+    @staticmethod
+    def resolve_to_status(obj):
+        return obj.to_status or None
+
+    @staticmethod
+    def resolve_actor(obj) -> str:
+        return str(obj.actor) if obj.actor else ""
+
+    @staticmethod
+    def resolve_organisation(obj) -> str:
+        return obj.organisation.name if obj.organisation else ""
