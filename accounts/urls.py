@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import tokens, views
 
 app_name = "accounts"
 
@@ -19,4 +19,6 @@ urlpatterns = [
         views.deactivate_member,
         name="deactivate_member",
     ),
+    path("compte/jetons/", tokens.token_list, name="tokens"),
+    path("compte/jetons/<int:pk>/revoquer/", tokens.token_revoke, name="token_revoke"),
 ]
