@@ -17,6 +17,15 @@ def public_cache_control() -> str:
     return getattr(settings, "PUBLIC_PAGE_CACHE_CONTROL", "") or DEFAULT_PUBLIC_CACHE_CONTROL
 
 
+def _is_restricted(page) -> bool:
+    """Whether the page or an ancestor has a view restriction (one query)."""
+    from wagtail.models import PageViewRestriction
+
+    step = page.steplen
+    ancestor_paths = [page.path[:length] for length in range(step, len(page.path) + 1, step)]
+    return PageViewRestriction.objects.filter(page__path__in=ancestor_paths).exists()
+
+
 def apply_cache_policy(page, request, response):
     if request.method not in ("GET", "HEAD") or response.status_code != 200:
         return response
@@ -27,7 +36,7 @@ def apply_cache_policy(page, request, response):
         add_never_cache_headers(response)
         patch_cache_control(response, private=True)
         return response
-    if not page.live or page.get_view_restrictions().exists():
+    if not page.live or _is_restricted(page):
         patch_cache_control(response, private=True, no_cache=True)
         return response
     response["Cache-Control"] = public_cache_control()

@@ -168,7 +168,7 @@ class KeyFigure(index.Indexed, models.Model):
         APIField("unit"),
         APIField("target"),
         APIField("source"),
-        APIField("page"),
+        APIField("related_page_id"),
         APIField("sort_order"),
     ]
     search_fields = [
@@ -191,6 +191,11 @@ class KeyFigure(index.Indexed, models.Model):
         if self.value is None:
             return f"{self.label} ({self.year})"
         return f"{self.display_value} {self.label} ({self.year})"
+
+    @property
+    def related_page_id(self) -> int | None:
+        """The establishment or programme, by id (the API cannot nest a generic page here)."""
+        return self.page_id
 
     @property
     def display_value(self) -> str:
@@ -349,7 +354,7 @@ class ReferralTarget(models.Model):
         APIField("publics"),
         APIField("admission_criteria"),
         APIField("total_places"),
-        APIField("places_summary_api"),
+        APIField("places_by_type"),
     ]
 
     class Meta:
@@ -366,7 +371,7 @@ class ReferralTarget(models.Model):
         return sum(count for _label, count in self.places_summary())
 
     @property
-    def places_summary_api(self) -> list[dict]:
+    def places_by_type(self) -> list[dict]:
         return [{"label": str(label), "count": count} for label, count in self.places_summary()]
 
     def get_publics_display(self) -> list[str]:
@@ -520,7 +525,20 @@ class HomeKeyFigure(Orderable):
     )
 
     panels = [FieldPanel("figure")]
-    api_fields = [APIField("figure")]
+    api_fields = [APIField("figure_data")]
+
+    @property
+    def figure_data(self) -> dict:
+        figure = self.figure
+        return {
+            "id": figure.pk,
+            "year": figure.year,
+            "label": figure.label,
+            "value": None if figure.value is None else str(figure.value),
+            "unit": figure.unit,
+            "display_value": figure.display_value,
+            "source": figure.source,
+        }
 
     class Meta(Orderable.Meta):
         verbose_name = _("chiffre clé mis en avant")

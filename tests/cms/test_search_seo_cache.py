@@ -92,3 +92,13 @@ def test_restricted_pages_are_never_publicly_cached(client, chemin_vert):
     )
     response = client.get(chemin_vert.url)
     assert "public" not in response.get("Cache-Control", "")
+
+
+def test_a_restriction_on_an_ancestor_counts(chemin_vert):
+    from cms.cache import _is_restricted
+
+    assert not _is_restricted(chemin_vert)
+    PageViewRestriction.objects.create(
+        page=chemin_vert.get_parent(), restriction_type=PageViewRestriction.LOGIN
+    )
+    assert _is_restricted(chemin_vert)
