@@ -552,3 +552,38 @@ def test_events(api, partner, target):
     assert events[1]["to_status"] == "submitted"
     assert events[1]["actor"] == str(partner.user)
     assert events[1]["organisation"] == partner.organisation.name
+
+
+def test_the_same_key_sent_twice_at_once_creates_one_draft(api, partner, target, monkeypatch):
+    """Both requests pass the 'already created?' check; the second one's insert then hits the
+    unique key and answers with the first one's draft."""
+    from referrals import api as api_module
+
+    key = uuid.uuid4()
+    first = ReferralFactory(membership=partner, creation_key=key)
+    real = api_module._already_created
+    calls = []
+
+    def racing(*args):
+        calls.append(args)
+        return None if len(calls) == 1 else real(*args)
+
+    monkeypatch.setattr(api_module, "_already_created", racing)
+    response = api.post("/referrals", valid_body(target), **{"Idempotency-Key": str(key)})
+    assert response.status_code == 200, response.content
+    assert response.json()["id"] == str(first.pk)
+    assert Referral.objects.count() == 1
+    assert not ReferralEvent.objects.exists()
+
+
+def test_too_many_requests_is_429_in_french(api, monkeypatch):
+    from referrals import api as api_module
+
+    throttle = api_module.api.throttle[0]
+    monkeypatch.setattr(throttle, "num_requests", 2)
+    assert api.get("/referrals").status_code == 200
+    assert api.get("/referrals").status_code == 200
+    response = api.get("/referrals")
+    assert response.status_code == 429
+    assert response.json()["detail"] == "Trop de requêtes : réessayez dans quelques instants."
+    assert int(response["Retry-After"]) > 0
