@@ -878,6 +878,11 @@ class NewsIndexPage(SitePage):
         context["canonical_query"] = f"?page={news_page.number}" if news_page.number > 1 else ""
         return context
 
+    def get_cached_paths(self):
+        """Every page of the listing, so that a front-end cache purge reaches them all."""
+        pages = Paginator(self.news(), NEWS_PER_PAGE).num_pages
+        return ["/", *[f"/?page={number}" for number in range(2, pages + 1)]]
+
 
 class NewsPage(SitePage):
     CARD_RENDITION = "fill-640x360"

@@ -2,7 +2,8 @@
 
 import pytest
 from django.conf import settings
-from wagtail.models import PageViewRestriction
+from wagtail.contrib.frontend_cache.backends.base import BaseBackend
+from wagtail.models import PageViewRestriction, Site
 
 from tests.factories import EstablishmentPageFactory, NewsPageFactory, UserFactory
 from tests.utils import login, text
@@ -102,3 +103,25 @@ def test_a_restriction_on_an_ancestor_counts(chemin_vert):
         page=chemin_vert.get_parent(), restriction_type=PageViewRestriction.LOGIN
     )
     assert _is_restricted(chemin_vert)
+
+
+PURGED = []
+
+
+class RecordingBackend(BaseBackend):
+    def purge(self, url):
+        PURGED.append(url)
+
+
+def test_publishing_purges_the_page_its_listing_and_the_home_page(settings):
+    settings.WAGTAILFRONTENDCACHE = {"test": {"BACKEND": f"{__name__}.RecordingBackend"}}
+    news = NewsPageFactory()
+    for _ in range(11):
+        NewsPageFactory(parent=news.get_parent())
+    PURGED.clear()
+    news.save_revision().publish()
+    root = Site.objects.get(is_default_site=True).root_url  # purges use the Site's address
+    index_url = root + news.get_parent().url
+    assert root + news.url in PURGED
+    assert index_url in PURGED and f"{index_url}?page=2" in PURGED
+    assert f"{root}/" in PURGED
