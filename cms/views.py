@@ -15,7 +15,14 @@ from .forms import SearchForm
 
 RESULTS_PER_PAGE = 10
 
-ROBOTS_DISALLOW = ["/admin/", "/compte/", "/espace/", "/django-admin/", "/recherche/"]
+ROBOTS_DISALLOW = [
+    "/admin/",
+    "/compte/",
+    "/espace/",
+    "/orientations/",
+    "/django-admin/",
+    "/recherche/",
+]
 
 
 @require_GET

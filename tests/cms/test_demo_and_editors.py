@@ -71,6 +71,7 @@ def test_editors_can_use_the_wagtail_admin(client, editor):
     assert client.get("/admin/snippets/cms/keyfigure/add/").status_code == 200
     assert client.get("/admin/images/").status_code == 200
     assert client.get("/admin/documents/").status_code == 200
+    assert client.get("/admin/settings/cms/sitesettings/", follow=True).status_code == 200
 
 
 def test_editors_cannot_manage_users_nor_use_the_django_admin(client, editor):
