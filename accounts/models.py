@@ -44,6 +44,11 @@ class User(AbstractUser):
     username = None
     email = models.EmailField(_("adresse e-mail"), unique=True)
     phone = models.CharField(_("téléphone"), max_length=20, blank=True)
+    daily_digest = models.BooleanField(
+        _("recevoir un résumé quotidien"),
+        default=False,
+        help_text=_("Sinon, un message est envoyé à chaque événement."),
+    )
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
@@ -239,3 +244,20 @@ class Invitation(models.Model):
     def rotate_key(self):
         self.key = _new_invitation_key()
         self.sent_at = timezone.now()
+
+
+class PendingNotification(models.Model):
+    """A notification held back for the daily digest of a user who chose one."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="pending_notifications"
+    )
+    subject = models.CharField(max_length=255)
+    body = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self):
+        return self.subject

@@ -7,6 +7,7 @@ from .invitations import make_token
 
 class InvitationNotification(EmailNotification):
     template_name = "accounts/emails/invitation"
+    digestible = False
 
     def __init__(self, invitation):
         super().__init__(

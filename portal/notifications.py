@@ -13,6 +13,7 @@ from portal.tasks import send_email
 
 class EmailNotification:
     template_name: str  # a directory holding subject.txt and body.txt
+    digestible = True  # may wait for the daily digest of recipients who chose one
 
     def __init__(self, recipients: list[str], **context):
         self.recipients = [r for r in dict.fromkeys(recipients) if r]
@@ -25,12 +26,57 @@ class EmailNotification:
         subject = settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + " ".join(subject.split())
         return subject, body
 
+    def digest_text(self) -> str:
+        """What stands for this notification in a daily digest (besides its subject)."""
+        return ""
+
     def send(self) -> list:
-        """One email per recipient: nobody learns who else was told."""
+        """One email per recipient (nobody learns who else was told), or a line in the daily
+        digest of those who chose it."""
+        from accounts.models import PendingNotification, User
+
         if not self.recipients:
             return []
         subject, body = self.render()
+        digest_users = {}
+        if self.digestible:
+            digest_users = {
+                user.email: user
+                for user in User.objects.filter(email__in=self.recipients, daily_digest=True)
+            }
+        digest_text = self.digest_text()
+        PendingNotification.objects.bulk_create(
+            PendingNotification(user=user, subject=subject, body=digest_text)
+            for user in digest_users.values()
+        )
         return [
             send_email.enqueue(subject=subject, body=body, recipients=[recipient])
             for recipient in self.recipients
+            if recipient not in digest_users
         ]
+
+
+class DailyDigest(EmailNotification):
+    template_name = "portal/emails/digest"
+    digestible = False
+
+    def __init__(self, user, items):
+        super().__init__([user.email], items=items)
+
+
+def send_daily_digests() -> int:
+    """One email per user with held-back notifications; returns how many were sent."""
+    from django.db import transaction
+
+    from accounts.models import PendingNotification, User
+
+    sent = 0
+    for user in User.objects.filter(pending_notifications__isnull=False).distinct():
+        with transaction.atomic():
+            items = list(user.pending_notifications.select_for_update())
+            if not items:
+                continue
+            DailyDigest(user, items).send()
+            PendingNotification.objects.filter(pk__in=[item.pk for item in items]).delete()
+        sent += 1
+    return sent

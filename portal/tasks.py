@@ -12,3 +12,14 @@ def send_email(subject: str, body: str, recipients: list[str], html_body: str = 
     if html_body:
         message.attach_alternative(html_body, "text/html")
     return message.send()
+
+
+@task()
+def daily_jobs() -> dict:
+    """Expire stale information requests, send reminders, then the daily digests."""
+    from portal.notifications import send_daily_digests
+    from referrals.tasks import expire_information_requests, send_reminders
+
+    result = {"expired": expire_information_requests(), **send_reminders()}
+    result["digests"] = send_daily_digests()
+    return result

@@ -34,6 +34,39 @@ class ReferenceCounter(models.Model):
         return f"{year}-{number:06d}"
 
 
+class CommissionSession(models.Model):
+    """A meeting of an establishment's admission commission: its agenda is the referrals
+    scheduled to it; its decision record, the decisions taken in it."""
+
+    establishment = models.ForeignKey(
+        "wagtailcore.Page",
+        verbose_name=_("établissement ou programme"),
+        on_delete=models.PROTECT,
+        related_name="commission_sessions",
+    )
+    date = models.DateField(_("date de la commission"))
+    members_present = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("membres présents"),
+        blank=True,
+        related_name="commission_sessions",
+    )
+    minutes = models.TextField(_("compte rendu"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("séance de commission")
+        verbose_name_plural = _("séances de commission")
+        ordering = ["-date"]
+        indexes = [models.Index(fields=["establishment", "-date"])]
+
+    def __str__(self):
+        return f"{self.establishment.title} — {self.date:%d/%m/%Y}"
+
+
 class ReferralQuerySet(models.QuerySet):
     def with_list_data(self):
         return self.select_related("organisation", "officer", "target")
@@ -165,6 +198,20 @@ class Referral(models.Model):
     withdraw_reason = models.CharField(
         _("motif du retrait"), max_length=20, choices=choices.WithdrawReason.choices, blank=True
     )
+    session = models.ForeignKey(
+        CommissionSession,
+        verbose_name=_("séance de commission"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="referrals",
+    )
+    day_centre_contact_date = models.DateField(
+        _("venue à l'accueil de jour le"),
+        null=True,
+        blank=True,
+        help_text=_("Pour une personne qui ne s'est pas présentée : contact ultérieur."),
+    )
     reoriented_from = models.OneToOneField(
         "self",
         null=True,
@@ -177,6 +224,7 @@ class Referral(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
+    last_reminder_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = ReferralQuerySet.as_manager()
 
@@ -296,6 +344,25 @@ class Message(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self):
+        return f"{self.referral_id} {self.created_at:%Y-%m-%d}"
+
+
+class InternalNote(models.Model):
+    """A commission-only note, never shown to partners nor in their API. Like everything
+    written about a person, it can be read by that person on request."""
+
+    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="internal_notes")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    body = models.TextField(_("note"), max_length=5000)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("note interne")
         ordering = ["created_at", "pk"]
 
     def __str__(self):

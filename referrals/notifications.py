@@ -50,6 +50,9 @@ class ReferralNotification(EmailNotification):
             **extra,
         )
 
+    def digest_text(self):
+        return f"{self.context['summary']}\n{self.context['site_url']}{self.context['path']}"
+
 
 # To the commission of the target
 class ReferralSubmitted(ReferralNotification):
@@ -152,3 +155,17 @@ BY_TRANSITION = {
 
 def for_transition(action, referral):
     BY_TRANSITION[action](referral).send()
+
+
+class DecisionReminder(ReferralNotification):
+    to_commission = True
+    subject = _("rappel : décision attendue")
+    summary = _("Cette demande attend une décision de votre commission depuis plusieurs jours.")
+
+
+class OutcomeReminder(ReferralNotification):
+    to_commission = True
+    subject = _("rappel : suite de l'admission à enregistrer")
+    summary = _(
+        "La date d'admission prévue est passée : enregistrez l'arrivée, l'absence ou l'annulation."
+    )

@@ -2,6 +2,7 @@
 pytest-django's live server. Journeys only need `page` (and `assert_accessible`)."""
 
 import os
+from importlib import import_module
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
@@ -27,9 +28,9 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if "tests/browser/" in str(item.fspath):
             item.add_marker(pytest.mark.browser)
-            # The live server sees committed data only; serialized rollback restores what the
-            # migrations created (home page, groups) after each journey.
-            item.add_marker(pytest.mark.django_db(transaction=True, serialized_rollback=True))
+            # The live server sees committed data only: journeys run in transactional tests,
+            # whose tables are emptied afterwards; `site_tree` rebuilds what migrations made.
+            item.add_marker(pytest.mark.django_db(transaction=True))
 
 
 @pytest.fixture(scope="session")
@@ -40,8 +41,42 @@ def browser():
         browser.close()
 
 
+def ensure_site_tree():
+    """What the migrations create and a transactional test's flush removes: the page tree's
+    root, the home page and the default site, the root collection, the editors' group.
+    (Django's serialized rollback cannot be used: Playwright's greenlets give the test its own
+    database connection object, without the serialized copy.)"""
+    from django.apps import apps
+    from wagtail.models import Collection, Locale, Page, Site
+
+    from cms.models import HomePage
+
+    if HomePage.objects.exists():
+        return
+    locale, _ = Locale.objects.get_or_create(language_code="fr")
+    root = Page.get_first_root_node() or Page.add_root(
+        instance=Page(title="Root", slug="root", locale=locale)
+    )
+    home = root.add_child(
+        instance=HomePage(title="L'Îlot", slug="accueil", locale=locale, live=True)
+    )
+    Site.objects.update_or_create(
+        is_default_site=True,
+        defaults={"hostname": "localhost", "port": 80, "root_page": home, "site_name": "L'Îlot"},
+    )
+    if not Collection.objects.exists():
+        Collection.add_root(name="Root")
+    editors_group = import_module("cms.migrations.0004_editors_group")
+    editors_group.create_editors_group(apps, None)
+
+
 @pytest.fixture
-def page(browser, live_server):
+def site_tree(transactional_db):
+    ensure_site_tree()
+
+
+@pytest.fixture
+def page(browser, live_server, site_tree):
     context = browser.new_context(base_url=live_server.url, locale="fr-FR")
     context.set_default_timeout(10_000)
     page = context.new_page()
