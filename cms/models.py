@@ -507,8 +507,7 @@ class HomePage(SitePage):
             .descendant_of(self)
             .order_by("-date", "-pk")
             .defer_streamfields()
-            .select_related("image")
-            .prefetch_related(_renditions_prefetch("image", NewsPage.CARD_RENDITION))[
+            .prefetch_related(_image_with_renditions("image", NewsPage.CARD_RENDITION))[
                 : self.news_count
             ]
             if self.news_count
@@ -545,12 +544,10 @@ class HomeKeyFigure(Orderable):
         verbose_name_plural = _("chiffres clés mis en avant")
 
 
-def _renditions_prefetch(relation: str, *filter_specs: str):
-    """Prefetch the renditions of an image relation, so that listings don't query per item."""
-    rendition_model = get_image_model().get_rendition_model()
+def _image_with_renditions(relation: str, *filter_specs: str):
+    """Prefetch an image relation with its renditions, so that listings don't query per item."""
     return models.Prefetch(
-        f"{relation}__renditions",
-        queryset=rendition_model.objects.filter(filter_spec__in=filter_specs),
+        relation, queryset=get_image_model().objects.prefetch_renditions(*filter_specs)
     )
 
 
@@ -857,8 +854,7 @@ class NewsIndexPage(SitePage):
             .child_of(self)
             .order_by("-date", "-pk")
             .defer_streamfields()
-            .select_related("image")
-            .prefetch_related(_renditions_prefetch("image", NewsPage.CARD_RENDITION))
+            .prefetch_related(_image_with_renditions("image", NewsPage.CARD_RENDITION))
         )
 
     def get_context(self, request, *args, **kwargs):
