@@ -1475,6 +1475,8 @@ def _load() -> dict:
     # Index now, so that search works without a task worker (make run).
     for page in [HomePage.objects.get(pk=home.pk), *loader.pages]:
         index.insert_or_update_object(page.specific)
+    for term in GlossaryTerm.objects.all():
+        index.insert_or_update_object(term)
     return {
         "pages_created": loader.created,
         "pages_updated": loader.updated,

@@ -10,8 +10,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 from wagtail.models import Page
+from wagtail.search.backends import get_search_backend
 
 from .forms import SearchForm
+from .models import GlossaryPage, GlossaryTerm
 
 RESULTS_PER_PAGE = 10
 
@@ -33,7 +35,11 @@ def search(request):
         query = form.cleaned_data["q"].strip()
     results_page = None
     paginator = None
+    terms = []
+    glossary = None
     if query:
+        terms = list(get_search_backend().search(query, GlossaryTerm, operator="and")[:5])
+        glossary = GlossaryPage.objects.live().first() if terms else None
         results = Page.objects.live().public().specific().search(query, operator="and")
         paginator = Paginator(results, RESULTS_PER_PAGE)
         try:
@@ -52,6 +58,8 @@ def search(request):
             "results_page": results_page,
             "paginator": paginator,
             "extra_query": urlencode({"q": query}),
+            "terms": terms,
+            "glossary": glossary,
         },
     )
     # Results depend on the query and change with every publication: never in a shared cache.

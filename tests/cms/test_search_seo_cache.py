@@ -5,7 +5,13 @@ from django.conf import settings
 from wagtail.contrib.frontend_cache.backends.base import BaseBackend
 from wagtail.models import PageViewRestriction, Site
 
-from tests.factories import EstablishmentPageFactory, NewsPageFactory, UserFactory
+from tests.factories import (
+    EstablishmentPageFactory,
+    GlossaryPageFactory,
+    GlossaryTermFactory,
+    NewsPageFactory,
+    UserFactory,
+)
 from tests.utils import login, text
 
 pytestmark = pytest.mark.django_db
@@ -37,6 +43,18 @@ def test_search_finds_words_of_the_body_with_french_stemming(client, chemin_vert
     assert f'<a href="{chemin_vert.url}">CHRS Chemin Vert</a>' in body
     assert "CHRS Thuillier" not in body
     assert "no-cache" in response["Cache-Control"] and "public" not in response["Cache-Control"]
+
+
+def test_search_shows_matching_glossary_terms(client):
+    glossary = GlossaryPageFactory()
+    GlossaryTermFactory(
+        term="Placement sous surveillance électronique",
+        abbreviation="PSE",
+        definition="Un aménagement de peine contrôlé par un bracelet électronique.",
+    )
+    body = text(client.get("/recherche/", {"q": "bracelet"}))
+    assert "Dans le glossaire" in body
+    assert f'<a href="{glossary.url}#terme-pse">PSE — Placement sous surveillance' in body
 
 
 def test_search_covers_admission_criteria_and_handles_empty_and_bad_input(client, chemin_vert):
