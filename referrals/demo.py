@@ -11,7 +11,7 @@ from accounts.demo import ensure_member, ensure_user, internal_organisation
 from accounts.models import InternalRole, User
 
 from . import workflow
-from .models import Referral
+from .models import CommissionSession, Referral
 from .permissions import Actor
 
 NAMESPACE = uuid.UUID("6f1c9a1e-8a52-4e43-9f3e-5b7d1c2a0e11")
@@ -84,24 +84,46 @@ WISHES = [
 ]
 
 
+def _session(referral, upcoming: bool):
+    """The establishment's demo commission: last Tuesday's (where decisions were taken) or
+    next Tuesday's (where requests are scheduled)."""
+    today = timezone.localdate()
+    if upcoming:
+        tuesday = today + timedelta(days=(1 - today.weekday()) % 7 or 7)
+    else:
+        tuesday = today - timedelta(days=(today.weekday() - 1) % 7)
+    session, _ = CommissionSession.objects.get_or_create(
+        establishment_id=referral.target_id, date=tuesday
+    )
+    return session
+
+
 def _payload(action, referral, pages):
     today = timezone.localdate()
+    in_session = {"session": _session(referral, upcoming=False)}
     return {
+        "schedule": {"session": _session(referral, upcoming=True)},
         "request_info": {
             "message": "Pouvez-vous joindre la décision du JAP et le rapport social ?"
         },
         "answer_info": {
             "message": "La décision du JAP est jointe ; le rapport suit cette semaine."
         },
-        "accept": {"planned_admission_date": today + timedelta(days=12), "place_type": "insertion"},
+        "accept": {
+            "planned_admission_date": today + timedelta(days=12),
+            "place_type": "insertion",
+            **in_session,
+        },
         "decline": {
             "reason": "pas_de_place",
             "message": "Nous n'avons pas de place à la date de sortie. Nous vous proposons de "
             "renouveler la demande le mois prochain ou de solliciter le SIAO.",
+            **in_session,
         },
         "reorient": {
             "new_target": pages["chrs-les-augustins"].pk,
             "message": "Projet d'insertion plus adapté au CHRS Les Augustins.",
+            "urgent_justification": "Sortie avancée : une place se libère aux Augustins.",
         },
         "record_arrival": {"arrival_date": today},
         "cancel": {"reason": "sortie_reportee"},

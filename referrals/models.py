@@ -298,6 +298,7 @@ class ReferralEvent(models.Model):
         RELEASE_DATE = "release_date", _("Date de sortie modifiée")
         MESSAGE = "message", _("Message")
         DOCUMENT = "document", _("Document ajouté")
+        OUTCOME = "outcome", _("Suite enregistrée")
 
     referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=20, choices=Kind.choices)

@@ -252,9 +252,50 @@ def _answer_info(referral, actor, data):
     return body, {}, None
 
 
+def _session_of(referral, data, required: bool):
+    """The commission session given in `data`, which must be one of the target's."""
+    from .models import CommissionSession
+
+    session = data.get("session")
+    session_id = getattr(session, "pk", session)
+    if not session_id:
+        if required:
+            raise ValidationError({"session": _("Choisissez la séance de commission.")})
+        return None
+    session = CommissionSession.objects.filter(
+        pk=session_id, establishment_id=referral.target_id
+    ).first()
+    if session is None:
+        raise ValidationError(
+            {"session": _("Cette séance n'est pas une séance de la commission concernée.")}
+        )
+    return session
+
+
+def _decision_record(referral, data) -> dict:
+    """A decision is taken in a commission session, or urgently by the head outside a
+    session with a justification; the event records which."""
+    session = _session_of(referral, data, required=False)
+    justification = (data.get("urgent_justification") or "").strip()
+    if session is None and not justification:
+        raise ValidationError(
+            {
+                "urgent_justification": _(
+                    "Une décision se prend en séance de commission. Hors séance, justifiez "
+                    "l'urgence."
+                )
+            }
+        )
+    if session is not None:
+        referral.session = session
+        return {"session": session.pk, "session_date": session.date.isoformat()}
+    return {"urgent_justification": justification}
+
+
 def _schedule(referral, actor, data):
-    session_date = data.get("session_date")
-    event_data = {"session_date": session_date.isoformat()} if session_date else {}
+    session = _session_of(referral, data, required=True)
+    referral.session = session
+    event_data = {"session": session.pk, "session_date": session.date.isoformat()}
     return (data.get("comment") or "").strip(), event_data, None
 
 
@@ -266,6 +307,7 @@ def _accept(referral, actor, data):
     )
     if not isinstance(admission, date):
         raise ValidationError({"planned_admission_date": _("Date d'admission invalide.")})
+    record = _decision_record(referral, data)
     place_type = data.get("place_type") or ""
     if place_type:
         _choice(place_type, PlaceType, "place_type", _("Type de place inconnu."))
@@ -276,7 +318,7 @@ def _accept(referral, actor, data):
     referral.decision_message = conditions
     return (
         conditions,
-        {"planned_admission_date": admission.isoformat(), "place_type": place_type},
+        {"planned_admission_date": admission.isoformat(), "place_type": place_type, **record},
         None,
     )
 
@@ -290,10 +332,11 @@ def _decline(referral, actor, data):
         "message",
         _("Un message au partenaire est obligatoire : chaque décision s'explique."),
     )
+    record = _decision_record(referral, data)
     referral.decline_reason = reason
     referral.decision_message = body
     _message(referral, actor, body)
-    return body, {"reason": reason}, None
+    return body, {"reason": reason, **record}, None
 
 
 def _reorient(referral, actor, data):
@@ -309,6 +352,7 @@ def _reorient(referral, actor, data):
     if target_error:
         raise ValidationError({"new_target": target_error})
     comment = (data.get("message") or "").strip()
+    record = _decision_record(referral, data)
 
     def create_linked():
         linked = _copy_for(referral, int(new_target_id))
@@ -324,7 +368,7 @@ def _reorient(referral, actor, data):
         )
         notifications.ReferralSubmitted(linked).send()
 
-    return comment, {"to_target": int(new_target_id)}, create_linked
+    return comment, {"to_target": int(new_target_id), **record}, create_linked
 
 
 COPIED_FIELDS = [
@@ -392,7 +436,14 @@ def _record_arrival(referral, actor, data):
 
 
 def _record_no_show(referral, actor, data):
-    return (data.get("comment") or "").strip(), {}, None
+    contact = data.get("day_centre_contact_date")
+    if contact and contact > timezone.localdate():
+        raise ValidationError(
+            {"day_centre_contact_date": _("La date de venue ne peut pas être future.")}
+        )
+    referral.day_centre_contact_date = contact or None
+    event_data = {"day_centre_contact_date": contact.isoformat()} if contact else {}
+    return (data.get("comment") or "").strip(), event_data, None
 
 
 def _cancel(referral, actor, data):
@@ -487,6 +538,39 @@ def change_release_date(referral: Referral, actor: Actor, new_date, comment: str
         if locked.status != Status.DRAFT:
             notifications.ReleaseDateChanged(locked).send()
     return locked
+
+
+def record_day_centre_contact(referral: Referral, actor: Actor, contact_date) -> Referral:
+    """A person who did not show up came to the day centre later (counted in the yearly
+    figures)."""
+    with transaction.atomic():
+        locked = Referral.objects.select_for_update().get(pk=referral.pk)
+        if not plays(actor, Side.HEAD, locked) or locked.status != Status.NO_SHOW:
+            raise PermissionDenied
+        if contact_date is None or contact_date > timezone.localdate():
+            raise ValidationError({"day_centre_contact_date": _("Indiquez une date passée.")})
+        locked.day_centre_contact_date = contact_date
+        locked.save(update_fields=["day_centre_contact_date", "updated_at"])
+        ReferralEvent.objects.create(
+            referral=locked,
+            kind=ReferralEvent.Kind.OUTCOME,
+            action="day_centre_contact",
+            actor=actor.user,
+            organisation=actor.organisation,
+            data={"day_centre_contact_date": contact_date.isoformat()},
+        )
+    return locked
+
+
+def add_internal_note(referral: Referral, actor: Actor, body: str):
+    from .models import InternalNote
+
+    body = (body or "").strip()
+    if not body:
+        raise ValidationError({"body": _("La note est vide.")})
+    if not plays(actor, Side.COMMISSION, referral):
+        raise PermissionDenied
+    return InternalNote.objects.create(referral=referral, author=actor.user, body=body)
 
 
 def post_message(referral: Referral, actor: Actor, body: str) -> Message:

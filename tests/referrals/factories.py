@@ -91,3 +91,11 @@ class ReferralFactory(factory.django.DjangoModelFactory):
         submitted = factory.Trait(
             status=Status.SUBMITTED, submitted_at=factory.LazyFunction(timezone.now)
         )
+
+
+class CommissionSessionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "referrals.CommissionSession"
+
+    establishment = factory.SubFactory(EstablishmentFactory)
+    date = factory.LazyFunction(lambda: timezone.localdate() + timedelta(days=2))

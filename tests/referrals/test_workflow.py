@@ -1,7 +1,7 @@
 """The referral state machine: the full allowed/forbidden transition table, the sides that may
 play each transition, the payload each one requires, events, concurrency and notifications."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.core import mail
@@ -15,6 +15,7 @@ from referrals.models import Referral, ReferralEvent
 from referrals.permissions import Actor
 from tests.factories import MembershipFactory
 from tests.referrals.factories import (
+    CommissionSessionFactory,
     EstablishmentFactory,
     ReferralFactory,
     commission_member,
@@ -64,14 +65,26 @@ SIDE = {
 }
 
 
-def payload(action, other_target=None):
+URGENT = {"urgent_justification": "Sortie avancée à demain par le JAP."}
+
+
+def payload(action, other_target=None, session=None):
     today = timezone.localdate()
     return {
         "request_info": {"message": "Merci de joindre le jugement."},
         "answer_info": {"message": "Le jugement est joint."},
-        "accept": {"planned_admission_date": today + timedelta(days=10), "place_type": "insertion"},
-        "decline": {"reason": "pas_de_place", "message": "Plus de place avant mars."},
-        "reorient": {"new_target": other_target, "message": "Les Augustins ont une place."},
+        "schedule": {"session": session},
+        "accept": {
+            "planned_admission_date": today + timedelta(days=10),
+            "place_type": "insertion",
+            **URGENT,
+        },
+        "decline": {"reason": "pas_de_place", "message": "Plus de place avant mars.", **URGENT},
+        "reorient": {
+            "new_target": other_target,
+            "message": "Les Augustins ont une place.",
+            **URGENT,
+        },
         "record_arrival": {"arrival_date": today},
         "cancel": {"reason": "maintien_detention"},
         "contest": {"message": "La situation a changé : une place de travail est trouvée."},
@@ -100,15 +113,16 @@ def test_the_table_covers_every_transition():
 def test_transition_table(action, status):
     referral = ReferralFactory(status=status)
     other = EstablishmentFactory(title="CHRS Les Augustins")
+    session = CommissionSessionFactory(establishment=referral.target)
     actor = actor_for_side(SIDE[action], referral)
     expected = ALLOWED.get((action, status))
     if expected is None:
         with pytest.raises(workflow.TransitionNotAllowed):
-            workflow.perform(referral, action, actor, **payload(action, other))
+            workflow.perform(referral, action, actor, **payload(action, other, session))
         assert Referral.objects.get(pk=referral.pk).status == status
         assert not ReferralEvent.objects.filter(referral=referral).exists()
         return
-    workflow.perform(referral, action, actor, **payload(action, other))
+    workflow.perform(referral, action, actor, **payload(action, other, session))
     referral.refresh_from_db()
     assert referral.status == expected
     event = ReferralEvent.objects.get(referral=referral)
@@ -122,6 +136,7 @@ def test_wrong_sides_are_refused(action):
     status = next(s for (a, s) in ALLOWED if a == action)
     referral = ReferralFactory(status=status)
     other_establishment = EstablishmentFactory()
+    session = CommissionSessionFactory(establishment=referral.target)
     outsiders = {
         "partner of another organisation": MembershipFactory(),
         "commission of another establishment": commission_member(other_establishment),
@@ -137,7 +152,9 @@ def test_wrong_sides_are_refused(action):
     for name, membership in outsiders.items():
         actor = Actor.for_membership(membership.user, membership)
         with pytest.raises(PermissionDenied):
-            workflow.perform(referral, action, actor, **payload(action, other_establishment))
+            workflow.perform(
+                referral, action, actor, **payload(action, other_establishment, session)
+            )
         assert Referral.objects.get(pk=referral.pk).status == status, name
     if SIDE[action] != "system":
         with pytest.raises(PermissionDenied):
@@ -158,11 +175,27 @@ def test_wrong_sides_are_refused(action):
         ("cancel", S.ACCEPTED, {}, "reason"),
         ("record_arrival", S.ACCEPTED, {}, "arrival_date"),
         ("reorient", S.SUBMITTED, {}, "new_target"),
+        ("schedule", S.SUBMITTED, {}, "session"),
+        ("schedule", S.SUBMITTED, {"session": "foreign"}, "session"),
+        (
+            "accept",
+            S.SUBMITTED,
+            {"planned_admission_date": date(2030, 1, 1), "urgent_justification": " "},
+            "urgent_justification",
+        ),
+        (
+            "decline",
+            S.UNDER_REVIEW,
+            {"reason": "doublon", "message": "Doublon."},
+            "urgent_justification",
+        ),
     ],
 )
 def test_payload_is_required_and_nothing_changes_without_it(action, status, data, field):
     referral = ReferralFactory(status=status)
     actor = actor_for_side(SIDE[action], referral)
+    if data.get("session") == "foreign":
+        data = {"session": CommissionSessionFactory()}
     with pytest.raises(ValidationError) as error:
         workflow.perform(referral, action, actor, **data)
     assert field in error.value.message_dict
@@ -190,7 +223,9 @@ def test_reorientation_creates_a_linked_referral_there_keeping_the_history():
     augustins = EstablishmentFactory(title="CHRS Les Augustins")
     augustins_member = commission_member(augustins)
     mail.outbox.clear()
-    workflow.perform(referral, "reorient", actor_for_side("head", referral), new_target=augustins)
+    workflow.perform(
+        referral, "reorient", actor_for_side("head", referral), new_target=augustins, **URGENT
+    )
     linked = Referral.objects.get(reoriented_from=referral)
     assert linked.target_id == augustins.pk
     assert linked.status == S.SUBMITTED
@@ -208,7 +243,7 @@ def test_a_decline_can_be_contested_only_once():
     head = actor_for_side("head", referral)
     workflow.perform(referral, "contest", partner, message="Elle a désormais un emploi.")
     workflow.perform(
-        referral, "decline", head, reason="pas_de_place", message="Toujours pas de place."
+        referral, "decline", head, reason="pas_de_place", message="Toujours pas de place.", **URGENT
     )
     with pytest.raises(ValidationError, match="qu'une fois"):
         workflow.perform(referral, "contest", partner, message="Encore ?")
@@ -229,6 +264,7 @@ def test_second_decision_sees_who_decided_first():
         "accept",
         first,
         planned_admission_date=timezone.localdate() + timedelta(days=3),
+        **URGENT,
     )
     with pytest.raises(workflow.TransitionNotAllowed) as error:
         workflow.perform(stale, "decline", second, reason="pas_de_place", message="Non.")
@@ -240,7 +276,8 @@ def test_second_decision_sees_who_decided_first():
 
 def test_events_are_immutable():
     referral = ReferralFactory(status=S.SUBMITTED)
-    workflow.perform(referral, "schedule", actor_for_side("member", referral))
+    session = CommissionSessionFactory(establishment=referral.target)
+    workflow.perform(referral, "schedule", actor_for_side("member", referral), session=session)
     event = referral.events.get()
     event.comment = "réécrit"
     with pytest.raises(ValueError):
@@ -280,6 +317,7 @@ def test_notifications_reach_the_right_people_without_personal_data():
         Actor.for_membership(head.user, head),
         reason="hors_public",
         message="Nous n'accueillons pas ce public ; essayez le CHU.",
+        **URGENT,
     )
     assert [m.to for m in mail.outbox] == [[referral.officer.email]]
     message = mail.outbox[0]
@@ -298,3 +336,36 @@ def test_expire_runs_as_the_system():
     event = referral.events.get()
     assert event.actor is None
     assert Referral.objects.get(pk=referral.pk).status == S.EXPIRED
+
+
+def test_decisions_record_their_session():
+    referral = ReferralFactory(status=S.SUBMITTED)
+    session = CommissionSessionFactory(establishment=referral.target)
+    member, head = actor_for_side("member", referral), actor_for_side("head", referral)
+    workflow.perform(referral, "schedule", member, session=session)
+    workflow.perform(
+        referral,
+        "accept",
+        head,
+        planned_admission_date=timezone.localdate() + timedelta(days=5),
+        session=session,
+    )
+    referral.refresh_from_db()
+    assert referral.session == session
+    decision = referral.events.get(action="accept")
+    assert decision.data["session"] == session.pk
+    assert decision.actor == head.user
+
+
+def test_no_show_with_a_later_day_centre_contact():
+    referral = ReferralFactory(status=S.ACCEPTED)
+    head = actor_for_side("head", referral)
+    workflow.perform(referral, "record_no_show", head)
+    with pytest.raises(ValidationError):
+        workflow.record_day_centre_contact(referral, head, timezone.localdate() + timedelta(days=1))
+    workflow.record_day_centre_contact(referral, head, timezone.localdate())
+    assert Referral.objects.get(pk=referral.pk).day_centre_contact_date == timezone.localdate()
+    with pytest.raises(PermissionDenied):
+        workflow.record_day_centre_contact(
+            referral, actor_for_side("member", referral), timezone.localdate()
+        )
