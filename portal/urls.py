@@ -23,6 +23,7 @@ urlpatterns = [
     path("compte/", include("allauth.urls")),
     path("espace/", views.dashboard, name="dashboard"),
     path("orientations/", include("referrals.urls")),
+    path("commission/", include("referrals.commission_urls")),
     path("api/orientations/v1/", include("referrals.api_urls")),
     path("", include("accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
