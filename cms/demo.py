@@ -614,13 +614,7 @@ def establishments(loader, index_page):
         latitude=Decimal("48.847400"),
         longitude=Decimal("2.439600"),
         publics=[Public.WOMEN_ALONE, Public.COUPLES],
-        place_rows=[
-            {
-                "place_type": Place.INSERTION,
-                "count": 45,
-                "note": "Femmes seules à Villiers-sur-Marne, couples sans enfant à Vincennes",
-            }
-        ],
+        place_rows=[],  # capacity not given by the 2019 report (59 people housed that year)
         admission_criteria=(
             "<ul><li>Femme seule ou couple sans enfant, majeurs.</li>"
             "<li>Priorité aux femmes sortant de détention ou sous main de justice.</li>"
@@ -950,7 +944,7 @@ def programmes(loader, index_page):
         target_public="Personnes en aménagement de peine ou exécutant des heures de TIG.",
         publics=[Public.MEN_ALONE, Public.WOMEN_ALONE, Public.YOUNG_ADULTS],
         duration="2 mois, suivi possible pendant 6 mois",
-        places=8,
+        places=None,  # 6 participants in 2019; no fixed capacity
         place_type=Place.TRAINING,
         yearly_target=None,
         partners="SPIP de Seine-Saint-Denis",

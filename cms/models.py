@@ -824,7 +824,7 @@ class ProgrammePage(ReferralTarget, SitePage):
     def places_summary(self) -> list[tuple[str, int]]:
         if not self.places:
             return []
-        return [(PlaceType(self.place_type).label, self.places)]
+        return [(str(PlaceType(self.place_type).label), self.places)]
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
