@@ -114,3 +114,40 @@ def test_choice_list_form_field_is_a_set_of_checkboxes():
     assert ("pse", "Hébergement pour un PSE (bracelet électronique)") in [
         (code, str(label)) for code, label in field.choices
     ]
+
+
+def test_document_link_names_the_format_and_size():
+    from django.core.files.base import ContentFile
+    from wagtail.documents import get_document_model
+
+    document = get_document_model().objects.create(
+        title="Rapport d'activité 2019", file=ContentFile(b"%PDF-1.4 " * 200, name="rapport.pdf")
+    )
+    block = BodyBlock().child_blocks["document"]
+    html = block.render(block.to_python({"document": document.pk, "title": ""}))
+    assert "Rapport d'activité 2019" in html.replace("&#x27;", "'")
+    assert "(PDF, 1,8\xa0Kio)" in html
+
+
+def test_embeds_get_an_accessible_name():
+    from cms.templatetags.cms_tags import iframe_title
+
+    html = iframe_title('<iframe src="https://video.exemple/1"></iframe>', "Vidéo : l'atelier")
+    assert html.startswith('<iframe title="Vidéo : l&#x27;atelier" src=')
+    assert iframe_title('<iframe title="Déjà" src="x"></iframe>', "Autre").count("title=") == 1
+
+
+@pytest.mark.parametrize(
+    ("value", "unit", "expected"),
+    [
+        ("1500", "", "1\xa0500"),
+        ("56.30", "%", "56,3\xa0%"),
+        ("84.00", "%", "84\xa0%"),
+        (None, "%", "—"),
+        ("12", "mois", "12\xa0mois"),
+    ],
+)
+def test_figures_are_formatted_the_french_way(value, unit, expected):
+    from cms.templatetags.cms_tags import figure
+
+    assert figure(value, unit) == expected
