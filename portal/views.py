@@ -4,6 +4,7 @@ from django.http import JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
+from accounts.models import InternalRole
 from accounts.permissions import manageable_organisations
 
 
@@ -30,8 +31,14 @@ def dashboard(request):
         membership is not None
         and manageable_organisations(request.user).filter(pk=membership.organisation_id).exists()
     )
+    reads_referrals = any(role.role != InternalRole.Role.EDITOR for role in internal_roles)
     return render(
         request,
         "portal/dashboard.html",
-        {"membership": membership, "internal_roles": internal_roles, "can_manage": can_manage},
+        {
+            "membership": membership,
+            "internal_roles": internal_roles,
+            "can_manage": can_manage,
+            "reads_referrals": reads_referrals,
+        },
     )

@@ -1,9 +1,20 @@
 from django.urls import path
 
+from . import commission_views as views
 from . import figures
 
 app_name = "commission"
 
 urlpatterns = [
+    path("", views.queue, name="queue"),
+    path("lot/", views.batch, name="batch"),
+    path("orientations/<uuid:pk>/notes/", views.add_note, name="note"),
+    path("orientations/<uuid:pk>/accueil-de-jour/", views.day_centre, name="day_centre"),
+    path("orientations/<uuid:pk>/<slug:action>/", views.act, name="act"),
+    path("seances/", views.session_list, name="sessions"),
+    path("seances/nouvelle/", views.session_edit, name="session_create"),
+    path("seances/<int:pk>/", views.session_detail, name="session"),
+    path("seances/<int:pk>/modifier/", views.session_edit, name="session_edit"),
+    path("seances/<int:pk>/<slug:document>/", views.session_print, name="session_print"),
     path("bilan/", figures.figures_view, name="figures"),
 ]

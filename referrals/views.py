@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from . import workflow
 from .choices import Status
+from .commission_views import ACTIONS as COMMISSION_ACTIONS
 from .filters import ReferralFilter
 from .forms import (
     AnswerInfoForm,
@@ -31,6 +32,7 @@ from .forms import (
 )
 from .models import Attachment, Referral, ReferralEvent
 from .permissions import (
+    Side,
     actor_for,
     can_add_document,
     can_change_release_date,
@@ -38,6 +40,7 @@ from .permissions import (
     can_edit,
     can_post_message,
     get_visible_or_404,
+    plays,
     visible_referrals,
 )
 
@@ -243,13 +246,20 @@ def referral_detail(request, pk):
             "history": history,
             "thread": referral.messages.select_related("author", "organisation"),
             "attachments": referral.attachments.all(),
-            "actions": [t.name for t in workflow.allowed_actions(actor, referral)],
+            "actions": (actions := [t.name for t in workflow.allowed_actions(actor, referral)]),
+            "commission_actions": [a for a in actions if a in COMMISSION_ACTIONS],
             "can_edit": can_edit(actor, referral),
             "can_delete": can_delete_draft(actor, referral),
             "can_message": can_post_message(actor, referral),
             "can_upload": can_add_document(actor, referral),
             "can_change_date": can_change_release_date(actor, referral),
             "warnings": fit_warnings(referral) if actor.is_partner else [],
+            "notes": (
+                referral.internal_notes.select_related("author") if actor.is_internal else None
+            ),
+            "can_note": plays(actor, Side.COMMISSION, referral),
+            "can_day_centre": plays(actor, Side.HEAD, referral)
+            and referral.status == Status.NO_SHOW,
             "message_form": MessageForm(),
             "attachment_form": AttachmentForm(),
             "actor": actor,

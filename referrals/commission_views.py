@@ -1,0 +1,453 @@
+"""The commission's side: queue, decisions, outcomes, sessions, internal notes."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Q
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from . import commission_forms as cf
+from . import workflow
+from .choices import Status
+from .filters import ReferralFilter
+from .models import CommissionSession, Referral, ReferralEvent
+from .permissions import actor_for, get_visible_or_404, plays, visible_referrals
+
+COLUMN_SIZE = 50
+CLOSED = [
+    Status.DECLINED,
+    Status.REORIENTED,
+    Status.ARRIVED,
+    Status.NO_SHOW,
+    Status.CANCELLED,
+    Status.WITHDRAWN,
+    Status.EXPIRED,
+]
+COLUMNS = [
+    ("new", gettext_lazy("Nouvelles demandes"), [Status.SUBMITTED]),
+    ("info", gettext_lazy("Informations demandées"), [Status.INFO_REQUESTED]),
+    ("scheduled", gettext_lazy("Inscrites en commission"), [Status.UNDER_REVIEW]),
+    ("accepted", gettext_lazy("Acceptées, en attente d'arrivée"), [Status.ACCEPTED]),
+    ("closed", gettext_lazy("Closes ces 30 derniers jours"), CLOSED),
+]
+
+# action → (form, title, side, success message)
+ACTIONS = {
+    "request_info": (
+        cf.RequestInfoForm,
+        gettext_lazy("Demander des informations"),
+        gettext_lazy("Demande d'informations envoyée au partenaire."),
+    ),
+    "schedule": (
+        cf.ScheduleForm,
+        gettext_lazy("Inscrire en commission"),
+        gettext_lazy("Demande inscrite à l'ordre du jour."),
+    ),
+    "accept": (
+        cf.AcceptForm,
+        gettext_lazy("Avis favorable"),
+        gettext_lazy("Avis favorable enregistré ; le partenaire est prévenu."),
+    ),
+    "decline": (
+        cf.DeclineForm,
+        gettext_lazy("Avis défavorable"),
+        gettext_lazy("Avis défavorable enregistré ; le partenaire est prévenu."),
+    ),
+    "reorient": (
+        cf.ReorientForm,
+        gettext_lazy("Réorienter vers un autre établissement"),
+        gettext_lazy("Demande réorientée ; l'autre commission et le partenaire sont prévenus."),
+    ),
+    "record_arrival": (
+        cf.ArrivalForm,
+        gettext_lazy("Enregistrer l'arrivée"),
+        gettext_lazy("Arrivée enregistrée."),
+    ),
+    "record_no_show": (
+        cf.NoShowForm,
+        gettext_lazy("La personne ne s'est pas présentée"),
+        gettext_lazy("Absence enregistrée."),
+    ),
+    "cancel": (
+        cf.CancelForm,
+        gettext_lazy("Annuler l'admission"),
+        gettext_lazy("Admission annulée."),
+    ),
+}
+
+
+def _internal_actor(request):
+    actor = actor_for(request)
+    if not (actor.is_internal and (actor.commission_targets or actor.is_management)):
+        raise Http404
+    return actor
+
+
+def _targets(actor):
+    from cms.models import EstablishmentPage, ProgrammePage
+
+    pages = [
+        *EstablishmentPage.objects.prefetch_related("places"),
+        *ProgrammePage.objects.all(),
+    ]
+    if not actor.is_management:
+        pages = [p for p in pages if p.pk in actor.commission_targets]
+    return sorted(pages, key=lambda p: p.title)
+
+
+@login_required
+def queue(request):
+    actor = _internal_actor(request)
+    targets = _targets(actor)
+    target_ids = [p.pk for p in targets]
+    chosen = request.GET.get("etablissement", "")
+    scope = [p for p in targets if str(p.pk) == chosen] or targets
+    scope_ids = [p.pk for p in scope]
+    base = visible_referrals(actor).filter(target_id__in=scope_ids)
+    filterset = ReferralFilter(request.GET or None, queryset=base, targets=target_ids)
+    filtered = filterset.qs if filterset.is_bound and filterset.is_valid() else base
+    now = timezone.now()
+    today = timezone.localdate()
+    recent = now - timedelta(days=30)
+    counts = filtered.aggregate(
+        **{
+            key: Count("pk", filter=Q(status__in=statuses))
+            if key != "closed"
+            else Count("pk", filter=Q(status__in=statuses, status_changed_at__gte=recent))
+            for key, _label, statuses in COLUMNS
+        }
+    )
+    ordering = (
+        filterset.form.cleaned_data.get("ordering")
+        if filterset.is_bound and filterset.is_valid()
+        else None
+    )
+    columns = []
+    for key, label, statuses in COLUMNS:
+        rows = filtered.filter(status__in=statuses)
+        if key == "closed":
+            rows = rows.filter(status_changed_at__gte=recent).order_by("-status_changed_at")
+        elif not ordering:
+            rows = rows.order_by("release_date", "status_changed_at")
+        rows = list(rows.select_related("organisation", "target")[:COLUMN_SIZE])
+        columns.append({"key": key, "label": label, "count": counts[key], "rows": rows})
+    waiting_limit = now - timedelta(days=settings.REFERRAL_WAITING_DAYS)
+    awaiting = dict(
+        base.filter(status=Status.ACCEPTED)
+        .order_by()
+        .values_list("target_id")
+        .annotate(n=Count("pk"))
+    )
+    capacity = [
+        {"page": page, "places": page.places_summary(), "awaiting": awaiting.get(page.pk, 0)}
+        for page in scope
+    ]
+    batchable = [r.pk for c in columns if c["key"] in ("new", "scheduled") for r in c["rows"]]
+    return render(
+        request,
+        "referrals/commission/queue.html",
+        {
+            "actor": actor,
+            "targets": targets,
+            "chosen": chosen,
+            "filter": filterset,
+            "columns": columns,
+            "capacity": capacity,
+            "soon": today + timedelta(days=7),
+            "today": today,
+            "waiting_limit": waiting_limit,
+            "waiting_days": settings.REFERRAL_WAITING_DAYS,
+            "batch_form": cf.BatchForm(referral_ids=batchable, establishment_ids=scope_ids),
+            "decline_templates": {k: str(v) for k, v in cf.DECLINE_TEMPLATES.items()},
+        },
+    )
+
+
+def capacity_warning(referral, place_type=None) -> str | None:
+    """A warning (not a refusal) when accepting would go beyond the establishment's places."""
+    from .targets import get_target
+
+    page = get_target(referral.target_id)
+    if page is None:
+        return None
+    places = dict(page.places_summary())
+    total = sum(places.values())
+    awaiting = Referral.objects.filter(target_id=referral.target_id, status=Status.ACCEPTED)
+    awaiting_total = awaiting.count()
+    if total and awaiting_total >= total:
+        return _(
+            "Attention : %(n)s personnes acceptées attendent déjà leur arrivée pour %(total)s "
+            "places au total."
+        ) % {"n": awaiting_total, "total": total}
+    if place_type:
+        from cms.choices import PlaceType
+
+        label = PlaceType(place_type).label
+        of_type = places.get(label, 0)
+        awaiting_of_type = awaiting.filter(place_type=place_type).count()
+        if of_type == 0:
+            return _("Attention : l'établissement n'affiche aucune place de type « %(t)s ».") % {
+                "t": label
+            }
+        if awaiting_of_type >= of_type:
+            return _(
+                "Attention : %(n)s personnes acceptées attendent déjà une place « %(t)s » "
+                "(%(places)s places)."
+            ) % {"n": awaiting_of_type, "t": label, "places": of_type}
+    return None
+
+
+@login_required
+def act(request, pk, action):
+    """One form per commission action; the workflow decides whether it is allowed."""
+    if action not in ACTIONS:
+        raise Http404
+    actor = _internal_actor(request)
+    referral = get_visible_or_404(actor, pk, visible_referrals(actor).select_related("target"))
+    form_class, title, success = ACTIONS[action]
+    transition = workflow.TRANSITIONS[action]
+    if not plays(actor, transition.side, referral):
+        return render(
+            request,
+            "403.html",
+            {"reason": _("Cette action revient au chef d'établissement.")},
+            status=403,
+        )
+    form = form_class(request.POST if request.method == "POST" else None, referral=referral)
+    warning = None
+    if action == "accept":
+        warning = capacity_warning(referral, form.data.get("place_type") if form.is_bound else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            workflow.perform(referral, action, actor, **form.cleaned_data)
+        except workflow.TransitionNotAllowed as error:
+            form.add_error(None, str(error))
+        except ValidationError as error:
+            if hasattr(error, "error_dict"):
+                for field, errors in error.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                form.add_error(None, error.messages)
+        except PermissionDenied as error:
+            raise Http404 from error
+        else:
+            messages.success(request, success)
+            return redirect("referrals:detail", pk=referral.pk)
+    return render(
+        request,
+        "referrals/commission/action.html",
+        {
+            "form": form,
+            "referral": referral,
+            "title": title,
+            "action": action,
+            "warning": warning,
+            "decline_templates": {k: str(v) for k, v in cf.DECLINE_TEMPLATES.items()},
+        },
+    )
+
+
+@login_required
+@require_POST
+def add_note(request, pk):
+    actor = _internal_actor(request)
+    referral = get_visible_or_404(actor, pk)
+    form = cf.NoteForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("La note est vide : rien n'a été enregistré."))
+    else:
+        try:
+            workflow.add_internal_note(referral, actor, form.cleaned_data["body"])
+        except PermissionDenied:
+            messages.error(request, _("Seule la commission concernée écrit des notes internes."))
+        else:
+            messages.success(request, _("Note interne enregistrée."))
+    return redirect("referrals:detail", pk=referral.pk)
+
+
+@login_required
+@require_POST
+def day_centre(request, pk):
+    actor = _internal_actor(request)
+    referral = get_visible_or_404(actor, pk)
+    form = cf.DayCentreForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Indiquez une date valide."))
+        return redirect("referrals:detail", pk=referral.pk)
+    try:
+        workflow.record_day_centre_contact(
+            referral, actor, form.cleaned_data["day_centre_contact_date"]
+        )
+    except PermissionDenied:
+        messages.error(request, _("Cette information est enregistrée par le chef d'établissement."))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Venue à l'accueil de jour enregistrée."))
+    return redirect("referrals:detail", pk=referral.pk)
+
+
+@login_required
+@require_POST
+def batch(request):
+    actor = _internal_actor(request)
+    ids = request.POST.getlist("referrals")
+    referrals = {
+        str(r.pk): r
+        for r in visible_referrals(actor).filter(pk__in=_valid_uuids(ids)).select_related("target")
+    }
+    form = cf.BatchForm(
+        request.POST,
+        referral_ids=list(referrals),
+        establishment_ids=list(actor.commission_targets),
+    )
+    back = request.POST.get("next") or "commission:queue"
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return _redirect_back(back)
+    action = form.cleaned_data["action"]
+    data = {
+        key: form.cleaned_data[key]
+        for key in ("session", "reason", "message", "urgent_justification")
+    }
+    done, refused = [], []
+    for pk in form.cleaned_data["referrals"]:
+        referral = referrals[pk]
+        try:
+            workflow.perform(referral, action, actor, **data)
+        except (workflow.TransitionNotAllowed, ValidationError, PermissionDenied) as error:
+            reason = (
+                " ".join(error.messages)
+                if isinstance(error, ValidationError)
+                else str(error) or _("action non autorisée")
+            )
+            refused.append(f"{referral.reference} : {reason}")
+        else:
+            done.append(referral.reference)
+    if done:
+        messages.success(request, _("Fait pour %(refs)s.") % {"refs": ", ".join(sorted(done))})
+    for line in refused:
+        messages.error(request, _("Non fait — %(line)s") % {"line": line})
+    return _redirect_back(back)
+
+
+def _valid_uuids(values):
+    import uuid
+
+    valid = []
+    for value in values:
+        try:
+            valid.append(uuid.UUID(value))
+        except ValueError:
+            continue
+    return valid
+
+
+def _redirect_back(target):
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    if target.startswith("/") and url_has_allowed_host_and_scheme(target, allowed_hosts=None):
+        return redirect(target)
+    return redirect("commission:queue")
+
+
+# --- commission sessions --------------------------------------------------------------------
+
+
+def _sessions_for(actor):
+    sessions = CommissionSession.objects.select_related("establishment")
+    if actor.is_management:
+        return sessions
+    return sessions.filter(establishment_id__in=actor.commission_targets)
+
+
+@login_required
+def session_list(request):
+    actor = _internal_actor(request)
+    sessions = _sessions_for(actor).annotate(
+        agenda_size=Count("referrals", filter=Q(referrals__status=Status.UNDER_REVIEW))
+    )
+    today = timezone.localdate()
+    return render(
+        request,
+        "referrals/commission/sessions.html",
+        {
+            "upcoming": [s for s in sessions if s.date >= today][::-1],
+            "past": [s for s in sessions if s.date < today][:30],
+            "can_create": bool(actor.commission_targets),
+        },
+    )
+
+
+@login_required
+def session_edit(request, pk=None):
+    actor = _internal_actor(request)
+    session = get_object_or_404(_sessions_for(actor), pk=pk) if pk else None
+    if session is not None and session.establishment_id not in actor.commission_targets:
+        raise Http404  # management reads sessions, the commission keeps them
+    establishments = [p for p in _targets(actor) if p.pk in actor.commission_targets]
+    if not establishments:
+        raise Http404
+    form = cf.SessionForm(request.POST or None, instance=session, establishments=establishments)
+    if request.method == "POST" and form.is_valid():
+        session = form.save(commit=False)
+        if session.created_by_id is None:
+            session.created_by = request.user
+        session.save()
+        form.save_m2m()
+        messages.success(request, _("Séance enregistrée."))
+        return redirect("commission:session", pk=session.pk)
+    return render(
+        request, "referrals/commission/session_form.html", {"form": form, "session": session}
+    )
+
+
+def _session_context(actor, session):
+    agenda = list(
+        visible_referrals(actor)
+        .filter(session=session)
+        .select_related("organisation", "target")
+        .order_by("release_date", "reference")
+    )
+    decisions = list(
+        ReferralEvent.objects.filter(
+            action__in=["accept", "decline", "reorient"], data__session=session.pk
+        )
+        .select_related("referral", "actor")
+        .order_by("created_at")
+    )
+    return {
+        "session": session,
+        "agenda": [r for r in agenda if r.status == Status.UNDER_REVIEW],
+        "decisions": decisions,
+        "members": list(session.members_present.all()),
+        "can_edit": session.establishment_id in actor.commission_targets,
+    }
+
+
+@login_required
+def session_detail(request, pk):
+    actor = _internal_actor(request)
+    session = get_object_or_404(_sessions_for(actor), pk=pk)
+    return render(request, "referrals/commission/session.html", _session_context(actor, session))
+
+
+@login_required
+def session_print(request, pk, document):
+    if document not in ("ordre-du-jour", "releve-de-decisions"):
+        raise Http404
+    actor = _internal_actor(request)
+    session = get_object_or_404(_sessions_for(actor), pk=pk)
+    context = _session_context(actor, session)
+    context["document"] = document
+    return render(request, "referrals/commission/session_print.html", context)
