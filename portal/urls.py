@@ -26,7 +26,7 @@ urlpatterns = [
     path("commission/", include("referrals.commission_urls")),
     path("api/orientations/v1/", include("referrals.api_urls")),
     path("", include("accounts.urls")),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("langue/<str:code>/", views.choose_language, name="choose_language"),
 ]
 
 if settings.DEBUG:

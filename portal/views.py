@@ -1,6 +1,6 @@
 from django.contrib.auth.decorators import login_required
 from django.db import connection
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
@@ -42,3 +42,26 @@ def dashboard(request):
             "reads_referrals": reads_referrals,
         },
     )
+
+
+def choose_language(request, code):
+    """Switch language with a plain link (no form, so public pages set no CSRF cookie and stay
+    cacheable by a shared cache). Choosing a language changes nothing but a preference cookie."""
+    from django.conf import settings
+    from django.shortcuts import redirect
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    if code not in dict(settings.LANGUAGES):
+        raise Http404
+    target = request.GET.get("next", "/")
+    if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        target = "/"
+    response = redirect(target)
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        code,
+        max_age=365 * 24 * 3600,
+        samesite="Lax",
+        secure=settings.SESSION_COOKIE_SECURE,
+    )
+    return response

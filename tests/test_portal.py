@@ -102,6 +102,15 @@ def test_french_by_default_even_for_an_english_browser(client):
 
 
 def test_english_is_available_on_request(client):
-    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    response = client.get(reverse("choose_language", args=["en"]), {"next": "/compte/login/"})
+    assert response["Location"] == "/compte/login/"
     response = client.get(reverse("account_login"))
     assert '<html lang="en">' in response.content.decode()
+    assert client.get(reverse("choose_language", args=["xx"])).status_code == 404
+    response = client.get(reverse("choose_language", args=["fr"]), {"next": "https://evil.test/"})
+    assert response["Location"] == "/"
+
+
+def test_anonymous_public_pages_set_no_cookie(client):
+    response = client.get("/")
+    assert not response.cookies
