@@ -73,3 +73,18 @@ class AcceptInvitationForm(forms.ModelForm):
         if commit:
             user.save()
         return user
+
+
+class NotificationPreferencesForm(forms.ModelForm):
+    class Meta:
+        model = User
+        fields = ["daily_digest"]
+        widgets = {
+            "daily_digest": forms.RadioSelect(
+                choices=[
+                    (False, _("Un message à chaque événement")),
+                    (True, _("Un résumé par jour")),
+                ]
+            )
+        }
+        labels = {"daily_digest": _("Comment voulez-vous être prévenu ?")}

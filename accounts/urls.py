@@ -19,6 +19,7 @@ urlpatterns = [
         views.deactivate_member,
         name="deactivate_member",
     ),
+    path("compte/notifications/", views.notification_preferences, name="notifications"),
     path("compte/jetons/", tokens.token_list, name="tokens"),
     path("compte/jetons/<int:pk>/revoquer/", tokens.token_revoke, name="token_revoke"),
 ]

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from . import invitations
-from .forms import AcceptInvitationForm, InvitationForm
+from .forms import AcceptInvitationForm, InvitationForm, NotificationPreferencesForm
 from .middleware import SESSION_KEY
 from .models import User
 from .permissions import get_manageable_organisation_or_404
@@ -169,3 +169,13 @@ def deactivate_member(request, pk, membership_id):
         % {"name": membership.user},
     )
     return redirect("accounts:members", pk=organisation.pk)
+
+
+@login_required
+def notification_preferences(request):
+    form = NotificationPreferencesForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Préférences enregistrées."))
+        return redirect("accounts:notifications")
+    return render(request, "accounts/notifications.html", {"form": form})

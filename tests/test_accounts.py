@@ -423,3 +423,14 @@ def test_csrf_less_posts_are_refused(org_admin):
         reverse("account_login"), {"login": target.user.email, "password": PASSWORD}
     )
     assert response.status_code == 403
+
+
+def test_each_user_chooses_immediate_emails_or_a_daily_digest(client, member):
+    login(client, member.user)
+    assert client.get(reverse("accounts:notifications")).status_code == 200
+    client.post(reverse("accounts:notifications"), {"daily_digest": "True"})
+    member.user.refresh_from_db()
+    assert member.user.daily_digest
+    client.post(reverse("accounts:notifications"), {"daily_digest": "False"})
+    member.user.refresh_from_db()
+    assert not member.user.daily_digest
