@@ -8,6 +8,8 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
+from cms import api as cms_api
+from cms import data_inclusion
 from cms import views as cms_views
 from portal import views
 
@@ -25,6 +27,9 @@ urlpatterns = [
     path("orientations/", include("referrals.urls")),
     path("commission/", include("referrals.commission_urls")),
     path("api/orientations/v1/", include("referrals.api_urls")),
+    path("api/v3/site/", cms_api.site_api.urls),
+    path("api/v3/", cms_api.v3_urls()),
+    path("api/data-inclusion/v1/", data_inclusion.api.urls),
     path("", include("accounts.urls")),
     path("langue/<str:code>/", views.choose_language, name="choose_language"),
 ]

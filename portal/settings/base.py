@@ -34,6 +34,8 @@ INSTALLED_APPS = [
     "portal",
     "accounts",
     "cms",
+    # The headless API's schema hooks must run before wagtail.snippets builds the v3 schemas.
+    "cms.api_apps.CmsApiConfig",
     "referrals",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
@@ -48,10 +50,12 @@ INSTALLED_APPS = [
     "wagtail.images",
     "wagtail.search",
     "wagtail.admin",
+    "wagtail.api.v3",
     "wagtail",
     "modelcluster",
     "taggit",
     "django_filters",
+    "corsheaders",
     "django_tasks",
     "django_tasks_db",
     "allauth",
@@ -70,6 +74,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "portal.middleware.LanguageMiddleware",
@@ -282,6 +287,24 @@ if os.environ.get("CLOUDFLARE_BEARER_TOKEN") and os.environ.get("CLOUDFLARE_ZONE
         "ZONEID": os.environ["CLOUDFLARE_ZONE_ID"],
     }
 WAGTAILFRONTENDCACHE_LANGUAGES = []
+
+# Headless CMS: Wagtail API v3 at /api/v3/, site endpoints at /api/v3/site/, data·inclusion
+# export at /api/data-inclusion/v1/ (see cms.api, cms.data_inclusion).
+WAGTAILAPI_RICH_TEXT_FORMAT = "html"  # rich text with internal links resolved to public URLs
+WAGTAILAPI_LIMIT_MAX = 100
+# Image renditions given with every image of the API (name → Wagtail filter spec).
+CMS_API_IMAGE_RENDITIONS = {
+    "small": "width-480",
+    "medium": "width-960",
+    "large": "width-1600",
+}
+# Headless preview: the front-end page that shows a draft, called with ?token=… (see cms.api).
+HEADLESS_PREVIEW_URL = os.environ.get("HEADLESS_PREVIEW_URL", "")
+HEADLESS_PREVIEW_MAX_AGE = int(os.environ.get("HEADLESS_PREVIEW_MAX_AGE", str(60 * 60)))
+# CORS for the decoupled front-end(s), on the API only.
+CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS")
+CORS_URLS_REGEX = r"^/api/.*$"
+CORS_ALLOW_CREDENTIALS = False
 
 # Logging: no personal data is ever logged by the application; requests are logged by the proxy.
 LOGGING = {
