@@ -1,5 +1,7 @@
 """Forms of the commission's side. They only collect input: rules live in the workflow."""
 
+from datetime import timedelta
+
 from django import forms
 from django.db.models import Q
 from django.utils import timezone
@@ -269,7 +271,12 @@ class BatchForm(forms.Form):
         self.fields["referrals"].error_messages["required"] = _(
             "Cochez au moins une demande dans la liste."
         )
-        self.fields["session"].queryset = CommissionSession.objects.filter(
-            Q(establishment_id__in=establishment_ids)
-        ).order_by("-date")
+        recent = timezone.localdate() - timedelta(days=7)
+        self.fields["session"].queryset = (
+            CommissionSession.objects.filter(
+                Q(establishment_id__in=establishment_ids), date__gte=recent
+            )
+            .select_related("establishment")
+            .order_by("date")
+        )
         self.fields["session"].label_from_instance = lambda s: str(s)

@@ -88,6 +88,8 @@ def test_queue_queries_do_not_grow(passerelle, django_assert_max_num_queries):
         member.get(reverse("commission:queue"))
     for status in list(Status)[1:] * 3:
         ReferralFactory(target=passerelle, status=status)
+    for _ in range(5):
+        CommissionSessionFactory(establishment=passerelle)
     with django_assert_max_num_queries(len(few.captured_queries)):
         member.get(reverse("commission:queue"))
 
