@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test install install-test demo lint format migrate worker benchmark clean
+.PHONY: run test install install-test demo lint format migrate worker daily benchmark clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,14 @@ run: demo
 
 worker: install
 	$(BIN)/python manage.py db_worker
+
+daily: install
+	$(BIN)/python manage.py daily_jobs
+
+benchmark: demo
+	$(BIN)/python manage.py benchmark_cms
+	$(BIN)/python manage.py benchmark_referrals --n 10000
+	$(BIN)/python manage.py benchmark_queue --sizes 1000 100000
 
 lint: install-test
 	$(BIN)/ruff check .
