@@ -123,6 +123,19 @@ def not_found(request, *args, **kwargs):
     return problem_response(status=404, detail=_("Aucune ressource à cette adresse."))
 
 
+def numeric_identifiers(view):
+    """``/pages/abc/`` is a malformed path: 404, not a validation error."""
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        for name, value in kwargs.items():
+            if name.endswith("_id") and not str(value).isdigit():
+                return not_found(request)
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
 def v3_urls():
     """``include()``-able URLs of the Wagtail API v3 (see the module's docstring)."""
     patterns, app_name, namespace = v3_api.urls
@@ -131,6 +144,8 @@ def v3_urls():
         kind = STRICT_VIEWS.get(getattr(pattern, "name", None))
         if kind:
             pattern.callback = strict_page_parameters(pattern.callback, kind)
+        if "_id>" in str(pattern.pattern):
+            pattern.callback = numeric_identifiers(pattern.callback)
     patterns.append(re_path(r"^.*$", not_found))
     return patterns, app_name, namespace
 

@@ -914,13 +914,14 @@ class NewsPage(SitePage):
         index.SearchField("body"),
         index.FilterField("date"),
     ]
+    # Writable: editors' tools may create and update news through the API v3 (with a token).
     api_fields = [
-        APIField("date"),
-        APIField("intro"),
-        APIField("image"),
+        APIField("date", writable=True),
+        APIField("intro", writable=True),
+        APIField("image", writable=True),
         image_rendition_api_field("image_card", "fill-640x360", "image"),
-        APIField("image_alt"),
-        APIField("body"),
+        APIField("image_alt", writable=True),
+        APIField("body", writable=True),
     ]
 
     parent_page_types = ["cms.NewsIndexPage"]
