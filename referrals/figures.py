@@ -18,7 +18,7 @@ from django import forms
 from django.contrib.auth.decorators import login_required
 from django.db.models import Exists, F, Min, OuterRef, Q, Subquery
 from django.db.models.fields.json import KT
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.formats import number_format
@@ -91,7 +91,7 @@ class Figures:
     # Shares, in %, or None when there is nothing to divide by
     @staticmethod
     def share(part: int, whole: int) -> float | None:
-        return 100 * part / whole if whole else None
+        return round(100 * part / whole, 1) if whole else None
 
     @property
     def favourable_share(self):
@@ -177,6 +177,12 @@ class YearlyFigures:
             total.cancel_reasons.update(establishment.total.cancel_reasons)
             total.reoriented_to.update(establishment.total.reoriented_to)
         return total
+
+
+def towards(title: str) -> str:
+    """ "le CHRS Les Augustins", "le CHU La Passerelle": the article before an acronym."""
+    first = title.split(" ", 1)[0]
+    return _("le %(title)s") % {"title": title} if first.isupper() and len(first) > 1 else title
 
 
 def _int_or_none(value):
@@ -359,7 +365,7 @@ def outcome_lines(figures: Figures, titles: dict) -> list[Line]:
         for target, count in sorted(
             figures.reoriented_to.items(), key=lambda item: (-item[1], titles.get(item[0], ""))
         ):
-            title = titles.get(target) or _("un autre établissement")
+            title = towards(titles[target]) if target in titles else _("un autre établissement")
             lines.append(
                 Line(
                     _("Réorientées vers %(title)s") % {"title": title},
@@ -458,35 +464,60 @@ BREAKDOWNS = [
     ("by_judicial_situation", gettext_lazy("Par situation judiciaire"), JudicialSituation),
 ]
 
+# (name, label, short label for the wide tables)
 COLUMNS = [
-    ("processed", gettext_lazy("Demandes traitées")),
-    ("favourable", gettext_lazy("Avis favorables")),
-    ("unfavourable", gettext_lazy("Avis défavorables")),
-    ("arrived", gettext_lazy("Accueillies à la sortie")),
-    ("reoriented", gettext_lazy("Réorientées")),
-    ("no_show", gettext_lazy("Ne se sont pas présentées")),
-    ("day_centre", gettext_lazy("dont venues à l'accueil de jour")),
-    ("cancelled", gettext_lazy("Annulées")),
-    ("awaiting", gettext_lazy("Suite à venir")),
+    ("processed", gettext_lazy("Demandes traitées"), gettext_lazy("Traitées")),
+    ("favourable", gettext_lazy("Avis favorables"), gettext_lazy("Favorables")),
+    ("unfavourable", gettext_lazy("Avis défavorables"), gettext_lazy("Défavorables")),
+    ("arrived", gettext_lazy("Accueillies à la sortie"), gettext_lazy("Accueillies")),
+    ("reoriented", gettext_lazy("Réorientées"), gettext_lazy("Réorientées")),
+    ("no_show", gettext_lazy("Ne se sont pas présentées"), gettext_lazy("Absentes")),
+    (
+        "day_centre",
+        gettext_lazy("dont venues à l'accueil de jour"),
+        gettext_lazy("dont venues à l'accueil de jour"),
+    ),
+    ("cancelled", gettext_lazy("Admissions annulées"), gettext_lazy("Annulées")),
+    ("awaiting", gettext_lazy("Suite pas encore enregistrée"), gettext_lazy("Suite à venir")),
 ]
+CORE_COLUMNS = {
+    "processed",
+    "favourable",
+    "unfavourable",
+    "arrived",
+    "reoriented",
+    "no_show",
+    "day_centre",
+}
 
 
-def breakdown_tables(establishment: EstablishmentFigures) -> list[dict]:
+def columns_for(figures: Figures) -> list[tuple]:
+    """The report's columns, and the others only when they count something."""
+    return [
+        column for column in COLUMNS if column[0] in CORE_COLUMNS or getattr(figures, column[0])
+    ]
+
+
+def counts(figures: Figures, columns) -> list[int]:
+    return [getattr(figures, column[0]) for column in columns]
+
+
+def breakdown_tables(establishment: EstablishmentFigures, columns=None) -> list[dict]:
+    columns = columns_for(establishment.total) if columns is None else columns
     tables = []
     for attribute, caption, choices in BREAKDOWNS:
         groups = getattr(establishment, attribute)
         rows = [
             {
                 "label": _label(choices, key),
-                "figures": figures,
                 "share": Figures.share(figures.processed, establishment.total.processed),
-                "counts": [getattr(figures, name) for name, _label_ in COLUMNS],
+                "counts": counts(figures, columns),
             }
             for key, figures in sorted(
                 groups.items(), key=lambda item: (-item[1].processed, _label(choices, item[0]))
             )
         ]
-        tables.append({"slug": attribute, "caption": caption, "rows": rows})
+        tables.append({"slug": attribute, "caption": caption, "rows": rows, "columns": columns})
     return tables
 
 
@@ -494,35 +525,62 @@ def summary_sentence(year: int, figures: Figures, titles: dict) -> str:
     """The report's paragraph, written from the figures."""
     if not figures.processed:
         return _("Aucune demande n'a reçu de décision en %(year)s.") % {"year": year}
-    text = _(
-        "En %(year)s, %(processed)s demandes ont été traitées : %(favourable)s avis favorables "
-        "et %(unfavourable)s avis défavorables."
-    ) % {
+
+    def plural(singular, many, n, **more):
+        return ngettext(singular, many, n) % {"n": n, **more}
+
+    text = _("En %(year)s, %(processed)s : %(favourable)s et %(unfavourable)s.") % {
         "year": year,
-        "processed": figures.processed,
-        "favourable": figures.favourable,
-        "unfavourable": figures.unfavourable,
+        "processed": plural(
+            "%(n)s demande a été traitée", "%(n)s demandes ont été traitées", figures.processed
+        ),
+        "favourable": plural("%(n)s avis favorable", "%(n)s avis favorables", figures.favourable),
+        "unfavourable": plural(
+            "%(n)s avis défavorable", "%(n)s avis défavorables", figures.unfavourable
+        ),
     }
-    if figures.favourable:
-        parts = [
-            _("%(n)s personnes ont été accueillies à la sortie") % {"n": figures.arrived},
-        ]
-        for target, count in figures.reoriented_to.most_common():
-            title = titles.get(target) or _("un autre établissement")
-            parts.append(_("%(n)s réorientées vers %(title)s") % {"n": count, "title": title})
-        parts.append(
-            _("%(n)s ne se sont pas présentées (dont %(day)s venues à l'accueil de jour peu après)")
-            % {"n": figures.no_show, "day": figures.day_centre}
+    if not figures.favourable:
+        return text
+    parts = [
+        plural(
+            "%(n)s personne a été accueillie à la sortie",
+            "%(n)s personnes ont été accueillies à la sortie",
+            figures.arrived,
         )
-        if figures.cancelled:
-            parts.append(_("%(n)s admissions annulées") % {"n": figures.cancelled})
-        if figures.awaiting:
-            parts.append(_("%(n)s en attente de leur suite") % {"n": figures.awaiting})
-        text += " " + _("Sur les %(n)s avis favorables : %(parts)s.") % {
-            "n": figures.favourable,
-            "parts": ", ".join(parts),
-        }
-    return text
+    ]
+    for target, count in figures.reoriented_to.most_common():
+        title = towards(titles[target]) if target in titles else _("un autre établissement")
+        parts.append(
+            plural(
+                "%(n)s réorientée vers %(title)s",
+                "%(n)s réorientées vers %(title)s",
+                count,
+                title=title,
+            )
+        )
+    if figures.no_show:
+        no_show = plural(
+            "%(n)s ne s'est pas présentée", "%(n)s ne se sont pas présentées", figures.no_show
+        )
+        if figures.day_centre:
+            no_show += " " + plural(
+                "(dont %(n)s venue à l'accueil de jour peu après)",
+                "(dont %(n)s venues à l'accueil de jour peu après)",
+                figures.day_centre,
+            )
+        parts.append(no_show)
+    if figures.cancelled:
+        parts.append(
+            plural("%(n)s admission annulée", "%(n)s admissions annulées", figures.cancelled)
+        )
+    if figures.awaiting:
+        parts.append(
+            plural(
+                "%(n)s en attente de sa suite", "%(n)s en attente de leur suite", figures.awaiting
+            )
+        )
+    intro = plural("Sur %(n)s avis favorable", "Sur les %(n)s avis favorables", figures.favourable)
+    return f"{text} {intro} : {', '.join(parts)}."
 
 
 # --- the view ----------------------------------------------------------------------------------
@@ -561,7 +619,10 @@ def _allowed_establishments(actor) -> list[tuple[int, str]]:
         pages = pages.filter(pk__in=actor.commission_targets)
     else:
         raise Http404
-    return list(pages.order_by("title", "pk").values_list("pk", "title"))
+    allowed = list(pages.order_by("title", "pk").values_list("pk", "title"))
+    if not allowed and not actor.is_management:
+        raise Http404
+    return allowed
 
 
 def _years(establishment_ids) -> list[int]:
@@ -574,7 +635,7 @@ def _years(establishment_ids) -> list[int]:
 
 
 def _percent(value) -> str:
-    return "" if value is None else number_format(round(value, 1), 1)
+    return "" if value is None else number_format(value, 1)
 
 
 @login_required
@@ -603,14 +664,13 @@ def figures_view(request):
         result = yearly_figures(year, ids)
         if request.GET.get("format") == "csv":
             return _csv_response(result)
-        query = request.GET.copy()
-        query["format"] = "csv"
+        query = QueryDict(mutable=True)
+        query.update({"year": year, "establishment": chosen or "", "format": "csv"})
         context.update(
             {
                 "year": year,
                 "result": result,
-                "overview": result.total if len(result.establishments) > 1 else None,
-                "columns": [label for _name, label in COLUMNS],
+                "overview": _overview(result) if len(result.establishments) > 1 else None,
                 "sections": [
                     {
                         "establishment": establishment,
@@ -624,6 +684,16 @@ def figures_view(request):
             }
         )
     return render(request, "referrals/figures.html", context)
+
+
+def _overview(result: YearlyFigures) -> dict:
+    total = result.total
+    columns = columns_for(total)
+    return {
+        "columns": columns,
+        "rows": [(e, counts(e.total, columns)) for e in result.establishments],
+        "total": counts(total, columns),
+    }
 
 
 def _csv_response(result: YearlyFigures) -> HttpResponse:
@@ -687,9 +757,9 @@ def _csv_response(result: YearlyFigures) -> HttpResponse:
                     "",
                 ]
             )
-        for table in breakdown_tables(establishment):
+        for table in breakdown_tables(establishment, COLUMNS):
             for row in table["rows"]:
-                for (_name, label), count in zip(COLUMNS, row["counts"], strict=True):
+                for (_name, label, _short), count in zip(COLUMNS, row["counts"], strict=True):
                     writer.writerow(
                         [
                             result.year,
