@@ -247,7 +247,10 @@ def updated_on(page) -> date:
 
 
 def publics_for(page) -> tuple[list[str] | None, str | None]:
-    codes = {PUBLICS[code] for code in page.publics or [] if code in PUBLICS}
+    publics = page.publics or []
+    codes = {PUBLICS[code] for code in publics if code in PUBLICS}
+    if Public.MEN_ALONE in publics:
+        codes.discard("femmes")  # men and women: not a service for women only
     codes |= {
         REFERRAL_PUBLICS[code] for code in page.referral_types or [] if code in REFERRAL_PUBLICS
     }
