@@ -2,12 +2,9 @@
 no URL serves; they are only streamed by a permission-checked view."""
 
 from django.core.files.storage import storages
-from django.utils.functional import LazyObject
 
 
-class PrivateStorage(LazyObject):
-    def _setup(self):
-        self._wrapped = storages["private"]
-
-
-private_storage = PrivateStorage()
+def private_storage():
+    """The "private" storage of settings.STORAGES (a callable, so that migrations do not
+    depend on the environment's storage settings)."""
+    return storages["private"]
