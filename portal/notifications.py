@@ -4,11 +4,26 @@ A notification renders its subject and body in French at the moment of the actio
 to the `send_email` task. Emails carry no judicial or health detail: a reference and a link only.
 """
 
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import translation
 
 from portal.tasks import send_email
+
+_muted = ContextVar("notifications_muted", default=False)
+
+
+@contextmanager
+def muted():
+    """Send nothing inside this block: for loading demo data or history, which is not news."""
+    token = _muted.set(True)
+    try:
+        yield
+    finally:
+        _muted.reset(token)
 
 
 class EmailNotification:
@@ -35,7 +50,7 @@ class EmailNotification:
         digest of those who chose it."""
         from accounts.models import PendingNotification, User
 
-        if not self.recipients:
+        if not self.recipients or _muted.get():
             return []
         subject, body = self.render()
         digest_users = {}

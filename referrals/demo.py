@@ -9,8 +9,9 @@ from django.utils import timezone
 
 from accounts.demo import ensure_member, ensure_user, internal_organisation
 from accounts.models import InternalRole, User
+from portal.notifications import muted
 
-from . import workflow
+from . import demo_2019, workflow
 from .models import CommissionSession, Referral
 from .permissions import Actor
 
@@ -196,6 +197,10 @@ def load_referrals(pages) -> int:
 
 
 def load() -> dict:
-    pages = establishments()
-    logins = load_teams(pages)
-    return {"logins": logins, "referrals_created": load_referrals(pages)}
+    """Demo data is not news: nobody is emailed while it loads."""
+    with muted():
+        pages = establishments()
+        logins = load_teams(pages)
+        created = load_referrals(pages)
+        created += demo_2019.load()
+    return {"logins": logins, "referrals_created": created}

@@ -15,15 +15,13 @@ Idempotent: each referral has a fixed creation key (uuid5); one that exists is s
 Call after `referrals.demo.load_teams`; `load()` returns the number of referrals created."""
 
 import uuid
-from contextlib import contextmanager
 from datetime import date, datetime, time, timedelta
-from unittest import mock
 
 from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from portal.notifications import EmailNotification
+from portal.notifications import muted
 
 from . import workflow
 from .models import CommissionSession, Message, ReferenceCounter, Referral, ReferralEvent
@@ -170,13 +168,6 @@ def _check_shape():
 _check_shape()
 
 
-@contextmanager
-def _without_emails():
-    """History is not news: nobody is emailed about 2019 (demo import only)."""
-    with mock.patch.object(EmailNotification, "send", lambda self: []):
-        yield
-
-
 def _at(day: date, hour: int, minute: int = 0) -> datetime:
     return timezone.make_aware(datetime.combine(day, time(hour, minute)))
 
@@ -236,7 +227,7 @@ def load() -> int:
     except User.DoesNotExist:
         return 0
     created = 0
-    with _without_emails():
+    with muted():
         for index, person in enumerate(PEOPLE):
             if keys[index] in existing:
                 continue

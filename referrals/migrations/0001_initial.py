@@ -2,13 +2,13 @@
 
 import uuid
 
-import referrals.storage
 import django.db.models.deletion
 import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
 
 import referrals.models
+import referrals.storage
 
 
 class Migration(migrations.Migration):
