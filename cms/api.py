@@ -85,7 +85,7 @@ def strict_page_parameters(view, kind: str):
             return view(request, *args, **kwargs)
         names = set(request.GET.keys())
         if kind == "list":
-            types = [t for value in request.GET.getlist("type") for t in value.split(",") if t]
+            types = request.GET.getlist("type")  # repeat the parameter for several types
             unknown_types = [label for label in types if label not in PAGE_MODELS]
             if unknown_types:
                 return _bad_request(

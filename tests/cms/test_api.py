@@ -375,6 +375,8 @@ def test_known_field_filters_are_accepted(client, site_tree):
     ids = listed_ids(client, type="cms.NewsPage", date=news.date.isoformat())
     assert ids == {news.pk}
     assert site_tree["cms.StandardPage"].pk in listed_ids(client, show_in_menus="true")
+    several = listed_ids(client, type=["cms.NewsPage", "cms.StandardPage"])
+    assert several == {site_tree["cms.NewsPage"].pk, site_tree["cms.StandardPage"].pk}
 
 
 @pytest.mark.parametrize(
