@@ -554,3 +554,27 @@ def test_query_counts_do_not_grow_with_items(
     assert body.get("count", len(body.get("items", []))) >= 30 or "navigation" in url
     if "navigation" in url:
         assert len(body["items"]) >= 30
+
+
+# --------------------------------------------------------------------------------------------
+# The demo content, end to end
+# --------------------------------------------------------------------------------------------
+
+
+def test_every_demo_page_serialises(client):
+    from cms import demo as cms_demo
+
+    cms_demo.load()
+    listing = client.get("/api/v3/pages/", {"limit": 100}).json()
+    assert listing["count"] > 10
+    block_types = set()
+    for item in listing["items"]:
+        response = client.get(f"/api/v3/pages/{item['id']}/")
+        assert response.status_code == 200, (item["title"], response.content[:300])
+        data = response.json()
+        block_types |= {block["type"] for block in data.get("body") or []}
+        assert "linktype=" not in response.content.decode()  # internal links resolved
+    assert {"heading", "paragraph"} <= block_types
+    navigation = client.get("/api/v3/site/navigation/").json()
+    assert navigation["items"]
+    assert client.get("/api/data-inclusion/v1/services/").json()["total"] > 5

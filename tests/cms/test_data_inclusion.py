@@ -192,3 +192,18 @@ def test_query_counts_do_not_grow(client, offer, django_assert_max_num_queries, 
     with django_assert_max_num_queries(with_three):
         response = client.get(url, {"size": 500})
     assert response.json()["total"] >= 30
+
+
+def test_the_demo_offer_validates(client):
+    from cms import demo as cms_demo
+
+    cms_demo.load()
+    structures = items(client, STRUCTURES)
+    services = items(client, SERVICES)
+    assert len(structures) > 5 and len(services) > 5
+    for item in structures:
+        Structure.model_validate(item, context=STRICT)
+    for item in services:
+        Service.model_validate(item, context=STRICT)
+    association = next(item for item in structures if item["id"] == "ilot--association")
+    assert (association["code_postal"], association["commune"]) == ("93500", "Pantin")
