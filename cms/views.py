@@ -22,6 +22,10 @@ ROBOTS_DISALLOW = [
     "/compte/",
     "/espace/",
     "/orientations/",
+    "/commission/",
+    "/api/",
+    "/invitation/",
+    "/organisations/",
     "/django-admin/",
     "/recherche/",
 ]
