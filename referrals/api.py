@@ -38,7 +38,7 @@ from .api_schemas import (
 from .choices import Status as ReferralStatus
 from .filters import ReferralFilter
 from .forms import ReferralForm, fit_warnings
-from .models import Referral
+from .models import AccessLog, Referral
 from .permissions import Actor, get_visible_or_404, visible_referrals
 from .targets import check_target
 
@@ -458,7 +458,9 @@ def get_referral(
     organisation: int | None = Query(None, description=ORGANISATION_HELP),
 ):
     actor = _actor(request, organisation)
-    return _detail(_get(actor, referral_id, related=True), actor)
+    referral = _get(actor, referral_id, related=True)
+    AccessLog.trace(actor, referral, AccessLog.Action.API_READ)
+    return _detail(referral, actor)
 
 
 @router.post(

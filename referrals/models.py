@@ -395,3 +395,36 @@ class Attachment(models.Model):
 
     def __str__(self):
         return self.original_name
+
+
+class AccessLog(models.Model):
+    """Who read a referral or one of its documents, and when: every access is traced."""
+
+    class Action(models.TextChoices):
+        VIEW = "view", _("Consultation")
+        DOWNLOAD = "download", _("Téléchargement d'un document")
+        API_READ = "api_read", _("Lecture par l'API")
+
+    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="accesses")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    organisation = models.ForeignKey(
+        "accounts.Organisation", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    action = models.CharField(max_length=10, choices=Action.choices)
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("accès")
+        verbose_name_plural = _("journal des accès")
+        ordering = ["-at"]
+
+    def __str__(self):
+        return f"{self.referral_id} {self.action} {self.at:%Y-%m-%d %H:%M}"
+
+    @classmethod
+    def trace(cls, actor, referral, action):
+        return cls.objects.create(
+            referral=referral, user=actor.user, organisation=actor.organisation, action=action
+        )

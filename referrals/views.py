@@ -30,7 +30,7 @@ from .forms import (
     WithdrawForm,
     fit_warnings,
 )
-from .models import Attachment, Referral, ReferralEvent
+from .models import AccessLog, Attachment, Referral, ReferralEvent
 from .permissions import (
     Side,
     actor_for,
@@ -231,6 +231,7 @@ def referral_detail(request, pk):
     referral = get_visible_or_404(
         actor, pk, visible_referrals(actor).select_related("organisation", "officer", "target")
     )
+    AccessLog.trace(actor, referral, AccessLog.Action.VIEW)
     events = list(referral.events.select_related("actor", "organisation"))
     history = []
     previous = referral.reoriented_from
@@ -258,6 +259,11 @@ def referral_detail(request, pk):
                 referral.internal_notes.select_related("author") if actor.is_internal else None
             ),
             "can_note": plays(actor, Side.COMMISSION, referral),
+            "accesses": (
+                referral.accesses.select_related("user", "organisation")[:50]
+                if actor.is_management
+                else None
+            ),
             "can_day_centre": plays(actor, Side.HEAD, referral)
             and referral.status == Status.NO_SHOW,
             "message_form": MessageForm(),
@@ -447,6 +453,7 @@ def attachment_download(request, pk, attachment_id):
     actor = actor_for(request)
     referral = get_visible_or_404(actor, pk)
     attachment = get_object_or_404(referral.attachments, pk=attachment_id)
+    AccessLog.trace(actor, referral, AccessLog.Action.DOWNLOAD)
     response = FileResponse(
         attachment.file.open("rb"),
         as_attachment=True,

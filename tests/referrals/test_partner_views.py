@@ -391,3 +391,24 @@ def test_drafts_are_invisible_to_the_commission(client):
 def test_malformed_ids_are_404(client, officer):
     assert client.get("/orientations/12345/").status_code == 404
     assert client.get(f"/orientations/{uuid.uuid4()}/").status_code == 404
+
+
+def test_every_access_is_traced_and_management_sees_the_log(client, officer, chemin_vert):
+    from referrals.models import AccessLog
+    from tests.referrals.factories import management_member
+
+    referral = ReferralFactory(membership=officer, target=chemin_vert, submitted=True)
+    client.get(reverse("referrals:detail", args=[referral.pk]))
+    access = AccessLog.objects.get()
+    assert (access.user, access.organisation, access.action) == (
+        officer.user,
+        officer.organisation,
+        AccessLog.Action.VIEW,
+    )
+    assert "Journal des accès" not in text(
+        client.get(reverse("referrals:detail", args=[referral.pk]))
+    )
+    direction = login(type(client)(), management_member().user)
+    page = text(direction.get(reverse("referrals:detail", args=[referral.pk])))
+    assert "Journal des accès" in page and str(officer.user) in page
+    assert AccessLog.objects.count() == 3
