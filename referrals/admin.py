@@ -20,6 +20,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 class AccessLogAdmin(ReadOnlyAdmin):
     list_display = ["at", "referral", "user", "organisation", "action"]
     list_filter = ["action"]
+    list_select_related = ["referral", "user", "organisation"]
     date_hierarchy = "at"
 
 
@@ -27,9 +28,11 @@ class AccessLogAdmin(ReadOnlyAdmin):
 class ReferralEventAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "referral", "action", "from_status", "to_status", "actor"]
     list_filter = ["action"]
+    list_select_related = ["referral", "actor"]
     date_hierarchy = "created_at"
 
 
 @admin.register(CommissionSession)
 class CommissionSessionAdmin(ReadOnlyAdmin):
     list_display = ["date", "establishment"]
+    list_select_related = ["establishment"]
