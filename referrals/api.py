@@ -11,7 +11,6 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import Field, Header, NinjaAPI, Query, Router, Schema
@@ -427,20 +426,10 @@ def create_referral(
             _("Le brouillon n'a pas été créé : corrigez les champs signalés."),
             _form_errors(form, payload),
         )
-    referral = form.save(commit=False)
-    referral.organisation = actor.organisation
-    referral.officer = request.user
-    referral.creation_key = key
-    try:
-        with transaction.atomic():
-            referral.save()
-            workflow.record_creation(referral, actor)
-    except IntegrityError:
+    referral, created = workflow.create_draft(form.save(commit=False), actor, key)
+    if not created:
         # The same key, sent twice at the same time: the other request created it.
-        existing = _already_created(key, actor)
-        if existing is None:
-            raise
-        return Status(200, _detail(existing, actor))
+        return Status(200, _detail(_get(actor, referral.pk, related=True), actor))
     return Status(201, _detail(_get(actor, referral.pk, related=True), actor))
 
 

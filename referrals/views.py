@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Count
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -139,26 +139,12 @@ def referral_create(request):
         initial={"creation_key": uuid.uuid4()},
     )
     if request.method == "POST" and form.is_valid():
-        key = form.cleaned_data.get("creation_key")
-        existing = Referral.objects.filter(
-            creation_key=key, organisation=actor.organisation
-        ).first()
-        if key and existing:
+        referral, created = workflow.create_draft(
+            form.save(commit=False), actor, form.cleaned_data.get("creation_key")
+        )
+        if not created:
             messages.info(request, _("Ce brouillon était déjà enregistré."))
-            return redirect("referrals:detail", pk=existing.pk)
-        referral = form.save(commit=False)
-        referral.organisation = actor.organisation
-        referral.officer = request.user
-        referral.creation_key = key
-        try:
-            with transaction.atomic():
-                referral.save()
-                workflow.record_creation(referral, actor)
-        except IntegrityError:
-            existing = get_object_or_404(
-                Referral, creation_key=key, organisation=actor.organisation
-            )
-            return redirect("referrals:detail", pk=existing.pk)
+            return redirect("referrals:detail", pk=referral.pk)
         messages.success(
             request,
             _("Brouillon %(ref)s enregistré. Relisez-le puis transmettez-le à la commission.")

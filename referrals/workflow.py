@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -494,6 +494,39 @@ assert set(_EFFECTS) == set(TRANSITIONS)
 
 
 # --- operations that are not status changes ---------------------------------------------------
+
+
+def create_draft(referral: Referral, actor: Actor, creation_key=None) -> tuple[Referral, bool]:
+    """Save `referral` as a new draft of the actor's organisation and log its creation.
+
+    The same creation key (the form shown once, or an API Idempotency-Key) returns the draft
+    already created with it, even when both requests arrive at the same moment."""
+
+    def already_created():
+        if not creation_key:
+            return None
+        return Referral.objects.filter(
+            creation_key=creation_key, organisation_id=actor.membership.organisation_id
+        ).first()
+
+    existing = already_created()
+    if existing is not None:
+        return existing, False
+    referral.organisation = actor.organisation
+    referral.officer = actor.user
+    referral.creation_key = creation_key
+    try:
+        with transaction.atomic():
+            referral.save()
+            record_creation(referral, actor)
+    except IntegrityError:
+        existing = already_created()
+        if existing is None:
+            raise ValidationError(
+                {"creation_key": _("Cette clé a déjà servi : générez-en une autre.")}
+            ) from None
+        return existing, False
+    return referral, True
 
 
 def record_creation(referral: Referral, actor: Actor):
