@@ -30,7 +30,7 @@ from .forms import (
     WithdrawForm,
     fit_warnings,
 )
-from .models import AccessLog, Attachment, Referral, ReferralEvent
+from .models import AccessLog, Referral
 from .permissions import (
     Side,
     actor_for,
@@ -410,26 +410,7 @@ def referral_upload(request, pk):
         errors = [e for field_errors in form.errors.values() for e in field_errors]
         messages.error(request, _("Document refusé : %(errors)s") % {"errors": " ".join(errors)})
         return redirect("referrals:detail", pk=referral.pk)
-    upload = form.cleaned_data["file"]
-    with transaction.atomic():
-        attachment = Attachment(
-            referral=referral,
-            kind=form.cleaned_data["kind"],
-            original_name=upload.name[:200],
-            content_type=upload.detected_type,
-            size=upload.size,
-            uploaded_by=request.user,
-        )
-        attachment.file.save(upload.name, upload, save=False)
-        attachment.save()
-        ReferralEvent.objects.create(
-            referral=referral,
-            kind=ReferralEvent.Kind.DOCUMENT,
-            action="document_added",
-            actor=request.user,
-            organisation=actor.organisation,
-            data={"kind": attachment.kind},
-        )
+    workflow.add_attachment(referral, actor, form.cleaned_data["file"], form.cleaned_data["kind"])
     messages.success(request, _("Document ajouté."))
     return redirect("referrals:detail", pk=referral.pk)
 

@@ -573,6 +573,34 @@ def change_release_date(referral: Referral, actor: Actor, new_date, comment: str
     return locked
 
 
+def add_attachment(referral: Referral, actor: Actor, upload, kind: str) -> Attachment:
+    """Store a document checked by AttachmentForm (its type detected from its content)."""
+    from .permissions import can_add_document
+
+    if not can_add_document(actor, referral):
+        raise PermissionDenied
+    with transaction.atomic():
+        attachment = Attachment(
+            referral=referral,
+            kind=kind,
+            original_name=upload.name[:200],
+            content_type=upload.detected_type,
+            size=upload.size,
+            uploaded_by=actor.user,
+        )
+        attachment.file.save(upload.name, upload, save=False)
+        attachment.save()
+        ReferralEvent.objects.create(
+            referral=referral,
+            kind=ReferralEvent.Kind.DOCUMENT,
+            action="document_added",
+            actor=actor.user,
+            organisation=actor.organisation,
+            data={"kind": kind},
+        )
+    return attachment
+
+
 def record_day_centre_contact(referral: Referral, actor: Actor, contact_date) -> Referral:
     """A person who did not show up came to the day centre later (counted in the yearly
     figures)."""
