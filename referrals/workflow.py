@@ -18,7 +18,14 @@ from cms.choices import PlaceType
 from . import notifications
 from .choices import CancelReason, DeclineReason, Status, WithdrawReason
 from .models import Attachment, Message, Referral, ReferralEvent
-from .permissions import Actor, Side, plays
+from .permissions import (
+    Actor,
+    Side,
+    can_add_document,
+    can_change_release_date,
+    can_post_message,
+    plays,
+)
 from .targets import check_target
 
 
@@ -541,8 +548,6 @@ def record_creation(referral: Referral, actor: Actor):
 
 
 def change_release_date(referral: Referral, actor: Actor, new_date, comment: str = ""):
-    from .permissions import can_change_release_date
-
     with transaction.atomic():
         locked = Referral.objects.select_for_update().get(pk=referral.pk)
         if not can_change_release_date(actor, locked):
@@ -575,8 +580,6 @@ def change_release_date(referral: Referral, actor: Actor, new_date, comment: str
 
 def add_attachment(referral: Referral, actor: Actor, upload, kind: str) -> Attachment:
     """Store a document checked by AttachmentForm (its type detected from its content)."""
-    from .permissions import can_add_document
-
     if not can_add_document(actor, referral):
         raise PermissionDenied
     with transaction.atomic():
@@ -635,8 +638,6 @@ def add_internal_note(referral: Referral, actor: Actor, body: str):
 
 
 def post_message(referral: Referral, actor: Actor, body: str) -> Message:
-    from .permissions import can_post_message
-
     body = (body or "").strip()
     if not body:
         raise ValidationError({"body": _("Le message est vide.")})
