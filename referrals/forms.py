@@ -99,6 +99,9 @@ class ReferralForm(forms.ModelForm):
         self.fields["second_contact"].queryset = User.objects.filter(
             memberships__organisation=organisation, memberships__is_active=True
         ).order_by("last_name", "first_name")
+        for name in ("gender", "housing_need", "employment_need", "ties_need"):
+            # Radio buttons need no empty "---------" choice: nothing checked means no answer.
+            self.fields[name].choices = [c for c in self.fields[name].choices if c[0]]
         self.fields["consent_method"].choices = choices.ConsentMethod.choices
         self.fields["consent_method"].required = False
         self.fields["consent"].help_text = _(

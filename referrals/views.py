@@ -56,7 +56,9 @@ def _target_info(targets) -> dict:
             "title": page.title,
             "publics": ", ".join(str(Public(code).label) for code in page.publics or []),
             "places": ", ".join(f"{label} : {count}" for label, count in page.places_summary()),
-            "criteria": strip_tags(str(page.admission_criteria or ""))[:500],
+            "criteria": " ".join(
+                strip_tags(str(page.admission_criteria or "").replace("</", " </")).split()
+            )[:500],
         }
         for pk, page in targets.items()
     }
