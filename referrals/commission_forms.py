@@ -137,10 +137,13 @@ class DeclineForm(DecisionMixin):
         widget=forms.Select(attrs={"data-decline-reason": ""}),
     )
     message = forms.CharField(
-        label=_("Message au partenaire (obligatoire : chaque décision s'explique)"),
+        label=_("Message au partenaire"),
         widget=forms.Textarea(attrs={"rows": 5, "data-decline-message": ""}),
         max_length=5000,
-        help_text=_("Un message type est proposé pour chaque motif : adaptez-le à la situation."),
+        help_text=_(
+            "Chaque décision s'explique. Un message type est proposé pour chaque motif : "
+            "adaptez-le à la situation."
+        ),
     )
     field_order = ["reason", "message", "session", "urgent_justification"]
 
