@@ -434,3 +434,10 @@ def test_each_user_chooses_immediate_emails_or_a_daily_digest(client, member):
     client.post(reverse("accounts:notifications"), {"daily_digest": "False"})
     member.user.refresh_from_db()
     assert not member.user.daily_digest
+
+
+def test_a_mail_server_failure_never_breaks_the_password_reset_page(client, settings):
+    settings.EMAIL_BACKEND = "tests.utils.BrokenEmailBackend"
+    user = UserFactory()
+    response = client.post(reverse("account_reset_password"), {"email": user.email})
+    assert response.status_code == 302  # the task failed, the page did not

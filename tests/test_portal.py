@@ -114,3 +114,10 @@ def test_english_is_available_on_request(client):
 def test_anonymous_public_pages_set_no_cookie(client):
     response = client.get("/")
     assert not response.cookies
+
+
+def test_check_deploy_asks_for_a_shared_cache():
+    env = _production_env(SECRET_KEY="k" * 20 + "-a-long-random-production-secret-0123456789")
+    env.pop("REDIS_URL")
+    result = _manage("check", "--deploy", env=env)
+    assert "portal.W001" in result.stdout + result.stderr
