@@ -40,8 +40,8 @@ from .models import (
     SiteSettings,
     StandardPage,
 )
+from .signals import sync_editor_group
 
-EDITORS_GROUP = "Éditeurs"
 EDITOR_EMAIL = "editeur@demo.ilot.test"
 PHONE = "01 43 14 31 00"
 REPORT_2019 = "Rapport d'activité 2019"
@@ -1457,14 +1457,9 @@ def _load() -> dict:
     )
 
     ensure_workflow(news_index)
-    editors = Group.objects.filter(name=EDITORS_GROUP).first()
     editor = get_user_model().objects.filter(email=EDITOR_EMAIL).first()
-    if (
-        editors is not None
-        and editor is not None
-        and not editor.groups.filter(pk=editors.pk).exists()
-    ):
-        editor.groups.add(editors)
+    if editor is not None:
+        sync_editor_group(editor)
 
     # Index now, so that search works without a task worker (make run).
     for page in [HomePage.objects.get(pk=home.pk), *loader.pages]:

@@ -1,4 +1,9 @@
-"""Front-end cache purges beyond the published page itself.
+"""Signals of the public site.
+
+Editors: a user is in the Wagtail "Éditeurs" group exactly while they hold an active "editor"
+internal role, so deactivating a member also closes the site's admin to them.
+
+Front-end cache purges beyond the published page itself.
 
 ``wagtail.contrib.frontend_cache`` purges a page when it is published or unpublished. A news item,
 an establishment or a programme also appears in its listing and (for news) on the home page:
@@ -23,8 +28,47 @@ def purge_listings(sender, instance, **kwargs):
     purge_pages_from_cache([p for p in pages if p is not None])
 
 
+EDITORS_GROUP = "Éditeurs"
+
+
+def sync_editor_group(user):
+    from django.contrib.auth.models import Group
+
+    from accounts.models import InternalRole
+
+    group = Group.objects.filter(name=EDITORS_GROUP).first()
+    if group is None:
+        return
+    is_editor = InternalRole.objects.filter(
+        role=InternalRole.Role.EDITOR,
+        membership__user=user,
+        membership__is_active=True,
+        membership__organisation__is_active=True,
+    ).exists()
+    if is_editor:
+        user.groups.add(group)
+    else:
+        user.groups.remove(group)
+
+
+def _role_changed(sender, instance, **kwargs):
+    sync_editor_group(instance.membership.user)
+
+
+def _membership_changed(sender, instance, **kwargs):
+    sync_editor_group(instance.user)
+
+
 def register():
+    from django.db.models.signals import post_delete, post_save
+
+    from accounts.models import InternalRole, Membership
+
     from .models import EstablishmentPage, NewsPage, ProgrammePage
+
+    post_save.connect(_role_changed, sender=InternalRole, dispatch_uid="cms-editor-role")
+    post_delete.connect(_role_changed, sender=InternalRole, dispatch_uid="cms-editor-role-del")
+    post_save.connect(_membership_changed, sender=Membership, dispatch_uid="cms-editor-member")
 
     for model in (NewsPage, EstablishmentPage, ProgrammePage):
         page_published.connect(purge_listings, sender=model, dispatch_uid=f"cms-purge-{model}")

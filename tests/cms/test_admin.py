@@ -1,4 +1,4 @@
-"""Oversized uploads in the Wagtail admin get a clear French error and nothing is stored."""
+"""Wagtail admin: oversized uploads get a clear French error; editor access follows the role."""
 
 import io
 
@@ -44,3 +44,21 @@ def test_oversized_document_is_refused_with_a_french_message(client, settings):
     )
     assert "Ce fichier est trop gros" in text(response)
     assert not get_document_model().objects.exists()
+
+
+def test_editor_role_opens_and_membership_deactivation_closes_the_admin(client):
+    from accounts.models import InternalRole
+    from tests.factories import InternalRoleFactory
+
+    role = InternalRoleFactory(role=InternalRole.Role.EDITOR)
+    user = role.membership.user
+    login(client, user)
+    assert client.get("/admin/").status_code == 200
+    role.membership.is_active = False
+    role.membership.save()
+    assert client.get("/admin/").status_code == 302
+    role.membership.is_active = True
+    role.membership.save()
+    assert client.get("/admin/").status_code == 200
+    role.delete()
+    assert client.get("/admin/").status_code == 302
