@@ -442,12 +442,17 @@ def _record_arrival(referral, actor, data):
     return (data.get("comment") or "").strip(), {"arrival_date": arrival.isoformat()}, None
 
 
-def _record_no_show(referral, actor, data):
-    contact = data.get("day_centre_contact_date")
-    if contact and contact > timezone.localdate():
+def _check_day_centre_date(contact_date):
+    if contact_date > timezone.localdate():
         raise ValidationError(
             {"day_centre_contact_date": _("La date de venue ne peut pas être future.")}
         )
+
+
+def _record_no_show(referral, actor, data):
+    contact = data.get("day_centre_contact_date")
+    if contact:
+        _check_day_centre_date(contact)
     referral.day_centre_contact_date = contact or None
     event_data = {"day_centre_contact_date": contact.isoformat()} if contact else {}
     return (data.get("comment") or "").strip(), event_data, None
@@ -611,8 +616,9 @@ def record_day_centre_contact(referral: Referral, actor: Actor, contact_date) ->
         locked = Referral.objects.select_for_update().get(pk=referral.pk)
         if not plays(actor, Side.HEAD, locked) or locked.status != Status.NO_SHOW:
             raise PermissionDenied
-        if contact_date is None or contact_date > timezone.localdate():
-            raise ValidationError({"day_centre_contact_date": _("Indiquez une date passée.")})
+        if contact_date is None:
+            raise ValidationError({"day_centre_contact_date": _("Indiquez la date de venue.")})
+        _check_day_centre_date(contact_date)
         locked.day_centre_contact_date = contact_date
         locked.save(update_fields=["day_centre_contact_date", "updated_at"])
         ReferralEvent.objects.create(
