@@ -1,6 +1,6 @@
 from allauth.account.adapter import DefaultAccountAdapter
 
-from portal.tasks import send_email
+from core.tasks import send_email
 
 
 class AccountAdapter(DefaultAccountAdapter):

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .models import Invitation, Membership, User
+from .notifications import InvitationNotification
 
 SALT = "accounts.invitation"
 
@@ -68,8 +69,6 @@ class AlreadyMember(Exception):
 
 def invite(*, organisation, email: str, role: str, invited_by) -> Invitation:
     """Invite `email` into `organisation`, or resend the pending invitation of that address."""
-    from .notifications import InvitationNotification
-
     email = email.strip().lower()
     if Membership.objects.filter(
         organisation=organisation, user__email__iexact=email, is_active=True
@@ -96,18 +95,16 @@ def invite(*, organisation, email: str, role: str, invited_by) -> Invitation:
             invitation = Invitation.objects.pending().get(
                 organisation=organisation, email__iexact=email
             )
-        InvitationNotification(invitation).send()
+        InvitationNotification(invitation, make_token(invitation)).send()
     return invitation
 
 
 def resend(invitation: Invitation) -> Invitation:
-    from .notifications import InvitationNotification
-
     with transaction.atomic():
         invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
         invitation.rotate_key()
         invitation.save(update_fields=["key", "sent_at"])
-        InvitationNotification(invitation).send()
+        InvitationNotification(invitation, make_token(invitation)).send()
     return invitation
 
 

@@ -130,10 +130,6 @@ class Membership(models.Model):
     def __str__(self):
         return f"{self.user} — {self.organisation}"
 
-    @property
-    def is_admin(self) -> bool:
-        return self.role == self.Role.ADMIN
-
 
 class InternalRole(models.Model):
     """A role of a member of L'Îlot's internal team, for one establishment or programme
@@ -144,8 +140,6 @@ class InternalRole(models.Model):
         HEAD = "head", _("Chef d'établissement")
         MANAGEMENT = "management", _("Direction")
         EDITOR = "editor", _("Éditeur du site")
-
-    SCOPED_ROLES = {Role.COMMISSION_MEMBER, Role.HEAD}
 
     membership = models.ForeignKey(
         Membership, on_delete=models.CASCADE, related_name="internal_roles"

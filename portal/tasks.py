@@ -1,25 +1,14 @@
-"""Background tasks shared by the whole portal (run by `manage.py db_worker`)."""
+"""The daily jobs, enqueued by `manage.py daily_jobs` (cron, once a day, from one machine)."""
 
-from django.core.mail import EmailMultiAlternatives
 from django_tasks import task
 
-
-@task()
-def send_email(subject: str, body: str, recipients: list[str], html_body: str = "") -> int:
-    """Send one email. Runs in the worker so that a mail failure never undoes the action that
-    triggered it: the failure is kept in the task result, the action stays recorded."""
-    message = EmailMultiAlternatives(subject=subject, body=body, to=recipients)
-    if html_body:
-        message.attach_alternative(html_body, "text/html")
-    return message.send()
+from accounts.digest import send_daily_digests
+from referrals.tasks import expire_information_requests, send_reminders
 
 
 @task()
 def daily_jobs() -> dict:
     """Expire stale information requests, send reminders, then the daily digests."""
-    from portal.notifications import send_daily_digests
-    from referrals.tasks import expire_information_requests, send_reminders
-
     result = {"expired": expire_information_requests(), **send_reminders()}
     result["digests"] = send_daily_digests()
     return result

@@ -1,11 +1,13 @@
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import Http404, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 
-from accounts.models import InternalRole
-from accounts.permissions import manageable_organisations
+from accounts.permissions import can_manage
+from referrals.permissions import actor_for, uses_commission_area
 
 
 @never_cache
@@ -27,19 +29,15 @@ def dashboard(request):
     internal_roles = []
     if membership is not None:
         internal_roles = list(membership.internal_roles.select_related("establishment"))
-    can_manage = (
-        membership is not None
-        and manageable_organisations(request.user).filter(pk=membership.organisation_id).exists()
-    )
-    reads_referrals = any(role.role != InternalRole.Role.EDITOR for role in internal_roles)
     return render(
         request,
         "portal/dashboard.html",
         {
             "membership": membership,
             "internal_roles": internal_roles,
-            "can_manage": can_manage,
-            "reads_referrals": reads_referrals,
+            "can_manage": membership is not None
+            and can_manage(request.user, membership.organisation),
+            "reads_referrals": uses_commission_area(actor_for(request)),
         },
     )
 
@@ -47,10 +45,6 @@ def dashboard(request):
 def choose_language(request, code):
     """Switch language with a plain link (no form, so public pages set no CSRF cookie and stay
     cacheable by a shared cache). Choosing a language changes nothing but a preference cookie."""
-    from django.conf import settings
-    from django.shortcuts import redirect
-    from django.utils.http import url_has_allowed_host_and_scheme
-
     if code not in dict(settings.LANGUAGES):
         raise Http404
     target = request.GET.get("next", "/")

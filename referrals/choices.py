@@ -19,6 +19,32 @@ class Status(models.TextChoices):
     EXPIRED = "expired", _("Expirée")
 
 
+class Action(models.TextChoices):
+    """What a line of a referral's history records. The first ones are the transitions of the
+    state machine (their rules are in `workflow.TRANSITIONS`); the label names the action as
+    its button does. The last ones are operations that do not change the status."""
+
+    SUBMIT = "submit", _("Transmettre")
+    REQUEST_INFO = "request_info", _("Demander des informations")
+    ANSWER_INFO = "answer_info", _("Répondre à la demande d'informations")
+    SCHEDULE = "schedule", _("Inscrire en commission")
+    ACCEPT = "accept", _("Avis favorable")
+    DECLINE = "decline", _("Avis défavorable")
+    REORIENT = "reorient", _("Réorienter")
+    RECORD_ARRIVAL = "record_arrival", _("Enregistrer l'arrivée")
+    RECORD_NO_SHOW = "record_no_show", _("Ne s'est pas présentée")
+    CANCEL = "cancel", _("Annuler l'admission")
+    CONTEST = "contest", _("Contester l'avis")
+    WITHDRAW = "withdraw", _("Retirer la demande")
+    EXPIRE = "expire", _("Expiration")
+
+    CREATED = "created", _("Brouillon créé")
+    REORIENTED_IN = "reoriented_in", _("Demande reçue par réorientation")
+    RELEASE_DATE_CHANGED = "release_date_changed", _("Date de sortie modifiée")
+    DOCUMENT_ADDED = "document_added", _("Document ajouté")
+    DAY_CENTRE_CONTACT = "day_centre_contact", _("Venue à l'accueil de jour")
+
+
 class Gender(models.TextChoices):
     WOMAN = "femme", _("Femme")
     MAN = "homme", _("Homme")

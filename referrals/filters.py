@@ -2,6 +2,7 @@ import django_filters
 from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from wagtail.models import Page
 
 from accounts.models import User
 from cms.choices import ReferralType
@@ -67,8 +68,6 @@ class ReferralFilter(django_filters.FilterSet):
 
     def __init__(self, *args, organisation=None, targets=None, **kwargs):
         super().__init__(*args, **kwargs)
-        from wagtail.models import Page
-
         self.filters["target"].queryset = Page.objects.filter(pk__in=targets or []).order_by(
             "title"
         )

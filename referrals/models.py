@@ -251,10 +251,6 @@ class Referral(models.Model):
     def person_name(self) -> str:
         return f"{self.first_name} {self.last_name}"
 
-    @property
-    def is_draft(self) -> bool:
-        return self.status == Status.DRAFT
-
     def clean(self):
         errors = {}
         today = timezone.localdate()
@@ -296,13 +292,12 @@ class ReferralEvent(models.Model):
         CREATED = "created", _("Création")
         TRANSITION = "transition", _("Changement de statut")
         RELEASE_DATE = "release_date", _("Date de sortie modifiée")
-        MESSAGE = "message", _("Message")
         DOCUMENT = "document", _("Document ajouté")
         OUTCOME = "outcome", _("Suite enregistrée")
 
     referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=20, choices=Kind.choices)
-    action = models.CharField(max_length=30, blank=True)
+    action = models.CharField(max_length=30, choices=choices.Action.choices, blank=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -5,7 +5,9 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import InternalRole, Membership
-from portal.notifications import EmailNotification
+from core.notifications import EmailNotification
+
+from .choices import Action
 
 
 def commission_emails(target_id) -> list[str]:
@@ -137,23 +139,23 @@ class NewMessage(ReferralNotification):
 
 
 BY_TRANSITION = {
-    "submit": ReferralSubmitted,
-    "request_info": InformationRequested,
-    "answer_info": InformationReceived,
-    "schedule": ReferralScheduled,
-    "accept": ReferralAccepted,
-    "decline": ReferralDeclined,
-    "reorient": ReferralReoriented,
-    "record_arrival": OutcomeRecorded,
-    "record_no_show": OutcomeRecorded,
-    "cancel": OutcomeRecorded,
-    "contest": DeclineContested,
-    "withdraw": ReferralWithdrawn,
-    "expire": ReferralExpired,
+    Action.SUBMIT: ReferralSubmitted,
+    Action.REQUEST_INFO: InformationRequested,
+    Action.ANSWER_INFO: InformationReceived,
+    Action.SCHEDULE: ReferralScheduled,
+    Action.ACCEPT: ReferralAccepted,
+    Action.DECLINE: ReferralDeclined,
+    Action.REORIENT: ReferralReoriented,
+    Action.RECORD_ARRIVAL: OutcomeRecorded,
+    Action.RECORD_NO_SHOW: OutcomeRecorded,
+    Action.CANCEL: OutcomeRecorded,
+    Action.CONTEST: DeclineContested,
+    Action.WITHDRAW: ReferralWithdrawn,
+    Action.EXPIRE: ReferralExpired,
 }
 
 
-def for_transition(action, referral):
+def for_transition(action: Action, referral):
     BY_TRANSITION[action](referral).send()
 
 

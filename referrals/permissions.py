@@ -1,14 +1,32 @@
-"""Who may see and do what on a referral: the one place for these rules, used by the views,
-the API and the workflow alike. A referral that is not yours is a 404, never a 403."""
+"""Who may see and do what: the one place for these rules, used by the views, the API, the
+workflow and the commands alike. A referral, a page or a session that is not yours is a 404,
+never a 403: its existence is not disclosed.
+
+In prose:
+- A **partner** (a member of a SPIP, SIAO, France Travail… organisation, acting for the
+  organisation chosen in the header or `?organisation=` in the API) reads every referral of that
+  organisation, drafts included, and acts on them as the referring side (`Side.PARTNER`).
+- A **commission member** of an establishment reads the referrals sent to it (never drafts),
+  asks for information, schedules them in its sessions, writes internal notes and keeps its
+  sessions (`Side.COMMISSION`). The **head** of the establishment does all that and decides:
+  favourable, unfavourable, re-orientation, outcomes (`Side.HEAD`).
+- **Management** (direction of L'Îlot) reads every submitted referral, every session and every
+  establishment's figures, and decides nothing.
+- An **editor** only works in the CMS (Wagtail's "Éditeurs" group follows the role, see
+  `cms.signals`); the portal's referral pages are closed to them.
+- Organisation admins manage members and invitations (`accounts.permissions`).
+"""
 
 from dataclasses import dataclass, field
 
+from django.db.models import Q
 from django.http import Http404
+from wagtail.models import Page
 
 from accounts.models import InternalRole, Membership
 
 from .choices import Status
-from .models import Referral
+from .models import CommissionSession, Referral
 
 
 class Side:
@@ -144,3 +162,69 @@ def can_add_document(actor: Actor, referral: Referral) -> bool:
     return is_own_partner(actor, referral) and (
         referral.status in EDITABLE_STATUSES | OPEN_STATUSES
     )
+
+
+# --- pages -------------------------------------------------------------------------------------
+
+
+def partner_or_404(actor: Actor) -> Actor:
+    """The partner pages (create, edit, submit, answer…) are for partners only."""
+    if not actor.is_partner:
+        raise Http404
+    return actor
+
+
+def reads_referral_lists(actor: Actor) -> bool:
+    """The list of referrals: a partner's own, or what the commission or management reads."""
+    return actor.is_partner or actor.is_internal
+
+
+def uses_commission_area(actor: Actor) -> bool:
+    """The commission's queue, sessions and figures: commission members, heads, management."""
+    return actor.is_internal and bool(actor.commission_targets or actor.is_management)
+
+
+def commission_or_404(actor: Actor) -> Actor:
+    if not uses_commission_area(actor):
+        raise Http404
+    return actor
+
+
+def visible_sessions(actor: Actor):
+    """Commission sessions the actor may read: their establishments', all for management."""
+    sessions = CommissionSession.objects.select_related("establishment")
+    if actor.is_management:
+        return sessions
+    return sessions.filter(establishment_id__in=actor.commission_targets)
+
+
+def can_keep_sessions(actor: Actor, establishment_id) -> bool:
+    """Management reads sessions, the commission keeps them (creates, edits, minutes)."""
+    return establishment_id in actor.commission_targets
+
+
+def figures_establishments(actor: Actor) -> list[tuple[int, str]]:
+    """(id, title) of the establishments whose yearly figures the actor may read: their own for
+    the commission, every establishment that receives referrals for management."""
+    if not actor.is_internal:
+        raise Http404
+    pages = Page.objects.all()
+    if actor.is_management:
+        pages = pages.filter(
+            Q(pk__in=Referral.objects.order_by().values("target_id"))
+            | Q(establishmentpage__accepts_online_referrals=True)
+            | Q(programmepage__accepts_online_referrals=True)
+        )
+    elif actor.commission_targets:
+        pages = pages.filter(pk__in=actor.commission_targets)
+    else:
+        raise Http404
+    allowed = list(pages.order_by("title", "pk").values_list("pk", "title"))
+    if not allowed and not actor.is_management:
+        raise Http404
+    return allowed
+
+
+def sees_access_log(actor: Actor) -> bool:
+    """Who read a referral: management."""
+    return actor.is_management

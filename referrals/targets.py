@@ -1,13 +1,18 @@
-"""Referral targets are the CMS's establishment and programme pages (cms.models.ReferralTarget)."""
+"""Referral targets are the CMS's establishment and programme pages (cms.models.ReferralTarget):
+whether a page can receive a referral, and whether a person fits its public."""
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from wagtail.models import Page
+
+from cms.choices import ReferralType
+from cms.models import ReferralTarget
+
+from .choices import Gender, Status
 
 
 def get_target(target_id):
     """The live, specific page for `target_id` if it can receive referrals at all."""
-    from cms.models import ReferralTarget
-
     page = Page.objects.live().filter(pk=target_id).specific().first()
     if page is None or not isinstance(page, ReferralTarget):
         return None
@@ -24,3 +29,35 @@ def check_target(target_id, referral_type) -> str | None:
             "target": page.title
         }
     return None
+
+
+def fit_warnings(referral) -> list[str]:
+    """Warnings, not errors: the person may not fit the target's public."""
+    page = get_target(referral.target_id)
+    if page is None:
+        return []
+    warnings = []
+    publics = set(page.publics or [])
+    if publics:
+        men_only = publics <= {"hommes_seuls"}
+        women_only = publics <= {"femmes_seules", "parents_isoles", "familles"} and (
+            "hommes_seuls" not in publics and "couples_sans_enfant" not in publics
+        )
+        if referral.gender == Gender.WOMAN and men_only:
+            warnings.append(
+                _("« %(t)s » accueille des hommes seuls : vérifiez que l'orientation convient.")
+                % {"t": page.title}
+            )
+        if referral.gender == Gender.MAN and women_only:
+            warnings.append(
+                _("« %(t)s » accueille des femmes et des familles : vérifiez l'orientation.")
+                % {"t": page.title}
+            )
+    if (
+        referral.release_date
+        and referral.status == Status.DRAFT
+        and referral.release_date < timezone.localdate()
+        and referral.referral_type != ReferralType.SORTIE_SECHE
+    ):
+        warnings.append(_("La date de sortie ou de début de mesure est passée."))
+    return warnings

@@ -7,7 +7,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from . import notifications, workflow
-from .choices import Status
+from .choices import Action, Status
 from .models import Referral
 from .permissions import Actor
 
@@ -21,7 +21,7 @@ def expire_information_requests(now=None) -> int:
     stale = Referral.objects.filter(status=Status.INFO_REQUESTED, status_changed_at__lt=limit)
     for referral in stale.iterator():
         try:
-            workflow.perform(referral, "expire", Actor.system())
+            workflow.perform(referral, Action.EXPIRE, Actor.system())
         except workflow.TransitionNotAllowed:
             continue  # answered in the meantime
         expired += 1

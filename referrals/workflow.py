@@ -4,20 +4,20 @@ Every transition is guarded by state and by the side the actor plays (partner, c
 head of the establishment, system), runs in a transaction on a locked row, writes an immutable
 event and sends its notifications through tasks. Views and API call `perform`."""
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import date
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from cms.choices import PlaceType
 
 from . import notifications
-from .choices import CancelReason, DeclineReason, Status, WithdrawReason
-from .models import Attachment, Message, Referral, ReferralEvent
+from .choices import Action, CancelReason, DeclineReason, Status, WithdrawReason
+from .models import Attachment, CommissionSession, InternalNote, Message, Referral, ReferralEvent
 from .permissions import (
     Actor,
     Side,
@@ -30,137 +30,77 @@ from .targets import check_target
 
 
 @dataclass(frozen=True)
+class Effect:
+    """What a transition's effect returns: the event's comment and data, and what to do once
+    the referral is saved (in the same transaction)."""
+
+    comment: str = ""
+    data: dict = field(default_factory=dict)
+    after: Callable[[], None] | None = None
+
+
+@dataclass(frozen=True)
 class Transition:
-    name: str
+    """One edge of the state machine: from which statuses, to which, who plays it, an optional
+    guard (a rule beyond state and side: returns why it is refused, or None) and its effect
+    (checks the data, sets the fields, returns an Effect)."""
+
+    action: Action
     sources: frozenset
     target: str
     side: str
-    label: str
+    effect: Callable[..., Effect]
+    guard: Callable[[Referral], str | None] | None = None
 
-
-def _t(name, sources, target, side, label):
-    return Transition(name, frozenset(sources), target, side, label)
-
-
-S = Status
-TRANSITIONS = {
-    t.name: t
-    for t in [
-        _t("submit", {S.DRAFT}, S.SUBMITTED, Side.PARTNER, gettext_lazy("Transmettre")),
-        _t(
-            "request_info",
-            {S.SUBMITTED},
-            S.INFO_REQUESTED,
-            Side.COMMISSION,
-            gettext_lazy("Demander des informations"),
-        ),
-        _t(
-            "answer_info",
-            {S.INFO_REQUESTED},
-            S.SUBMITTED,
-            Side.PARTNER,
-            gettext_lazy("Répondre à la demande d'informations"),
-        ),
-        _t(
-            "schedule",
-            {S.SUBMITTED},
-            S.UNDER_REVIEW,
-            Side.COMMISSION,
-            gettext_lazy("Inscrire en commission"),
-        ),
-        _t(
-            "accept",
-            {S.SUBMITTED, S.UNDER_REVIEW},
-            S.ACCEPTED,
-            Side.HEAD,
-            gettext_lazy("Avis favorable"),
-        ),
-        _t(
-            "decline",
-            {S.SUBMITTED, S.UNDER_REVIEW},
-            S.DECLINED,
-            Side.HEAD,
-            gettext_lazy("Avis défavorable"),
-        ),
-        _t(
-            "reorient",
-            {S.SUBMITTED, S.UNDER_REVIEW, S.ACCEPTED},
-            S.REORIENTED,
-            Side.HEAD,
-            gettext_lazy("Réorienter"),
-        ),
-        _t("record_arrival", {S.ACCEPTED}, S.ARRIVED, Side.HEAD, gettext_lazy("Arrivée")),
-        _t(
-            "record_no_show",
-            {S.ACCEPTED},
-            S.NO_SHOW,
-            Side.HEAD,
-            gettext_lazy("Ne s'est pas présentée"),
-        ),
-        _t("cancel", {S.ACCEPTED}, S.CANCELLED, Side.HEAD, gettext_lazy("Annuler l'admission")),
-        _t(
-            "contest",
-            {S.DECLINED},
-            S.UNDER_REVIEW,
-            Side.PARTNER,
-            gettext_lazy("Contester l'avis"),
-        ),
-        _t(
-            "withdraw",
-            {S.SUBMITTED, S.INFO_REQUESTED, S.UNDER_REVIEW},
-            S.WITHDRAWN,
-            Side.PARTNER,
-            gettext_lazy("Retirer la demande"),
-        ),
-        _t("expire", {S.INFO_REQUESTED}, S.EXPIRED, Side.SYSTEM, gettext_lazy("Expiration")),
-    ]
-}
+    def refusal(self, referral: Referral) -> str | None:
+        return self.guard(referral) if self.guard else None
 
 
 class TransitionNotAllowed(Exception):
-    """The referral is not (or no longer) in a state that allows this action."""
+    """The referral is not (or no longer) in a state that allows this action. The message says
+    who changed it last (see `_not_allowed`)."""
 
-    def __init__(self, referral: Referral, transition: Transition):
-        self.referral = referral
-        self.transition = transition
-        last = (
-            referral.events.filter(kind=ReferralEvent.Kind.TRANSITION)
-            .select_related("actor", "organisation")
-            .last()
-        )
-        if last is not None and last.actor is not None:
-            message = _(
-                "Action impossible : cette orientation est maintenant « %(status)s » "
-                "(%(who)s, %(organisation)s, le %(when)s)."
-            ) % {
-                "status": referral.get_status_display(),
-                "who": last.actor,
-                "organisation": last.organisation or "",
-                "when": timezone.localtime(last.created_at).strftime("%d/%m/%Y à %H:%M"),
-            }
-        else:
-            message = _("Action impossible : cette orientation est « %(status)s ».") % {
-                "status": referral.get_status_display()
-            }
+    def __init__(self, message: str, referral: Referral):
         super().__init__(message)
+        self.referral = referral
 
 
-def allowed_actions(actor: Actor, referral: Referral) -> list[Transition]:
+def _not_allowed(referral: Referral) -> TransitionNotAllowed:
+    last = (
+        referral.events.filter(kind=ReferralEvent.Kind.TRANSITION)
+        .select_related("actor", "organisation")
+        .last()
+    )
+    if last is not None and last.actor is not None:
+        message = _(
+            "Action impossible : cette orientation est maintenant « %(status)s » "
+            "(%(who)s, %(organisation)s, le %(when)s)."
+        ) % {
+            "status": referral.get_status_display(),
+            "who": last.actor,
+            "organisation": last.organisation or "",
+            "when": timezone.localtime(last.created_at).strftime("%d/%m/%Y à %H:%M"),
+        }
+    else:
+        message = _("Action impossible : cette orientation est « %(status)s ».") % {
+            "status": referral.get_status_display()
+        }
+    return TransitionNotAllowed(message, referral)
+
+
+def allowed_actions(actor: Actor, referral: Referral) -> list[Action]:
     """Transitions the actor could perform now (for showing buttons)."""
     return [
-        t
+        t.action
         for t in TRANSITIONS.values()
         if referral.status in t.sources
         and plays(actor, t.side, referral)
-        and _guard(t, referral) is None
+        and t.refusal(referral) is None
     ]
 
 
-def _guard(transition: Transition, referral: Referral) -> str | None:
-    """Rules beyond state and side; returns why the transition is refused."""
-    if transition.name == "contest" and referral.contested:
-        return _("Un avis défavorable ne peut être contesté qu'une fois.")
-    return None
+def _comment(data) -> str:
+    return (data.get("comment") or "").strip()
 
 
 def _required(value, field, message):
@@ -175,7 +115,7 @@ def _choice(value, choices, field, message):
     return value
 
 
-def perform(referral: Referral, action: str, actor: Actor, **data) -> Referral:
+def perform(referral: Referral, action: Action, actor: Actor, **data) -> Referral:
     """Run `action` on `referral` as `actor`. Raises PermissionDenied, TransitionNotAllowed or
     ValidationError (with French messages) and then changes nothing."""
     transition = TRANSITIONS[action]
@@ -184,12 +124,11 @@ def perform(referral: Referral, action: str, actor: Actor, **data) -> Referral:
         if not plays(actor, transition.side, locked):
             raise PermissionDenied
         if locked.status not in transition.sources:
-            raise TransitionNotAllowed(locked, transition)
-        refusal = _guard(transition, locked)
+            raise _not_allowed(locked)
+        refusal = transition.refusal(locked)
         if refusal:
             raise ValidationError(refusal)
-        effect = _EFFECTS[action]
-        comment, event_data, after = effect(locked, actor, data)
+        effect = transition.effect(locked, actor, data)
         previous = locked.status
         now = timezone.now()
         locked.status = transition.target
@@ -199,18 +138,18 @@ def perform(referral: Referral, action: str, actor: Actor, **data) -> Referral:
         ReferralEvent.objects.create(
             referral=locked,
             kind=ReferralEvent.Kind.TRANSITION,
-            action=action,
+            action=transition.action,
             actor=actor.user,
             organisation=actor.organisation,
             from_status=previous,
             to_status=transition.target,
-            comment=comment,
-            data=event_data,
+            comment=effect.comment,
+            data=effect.data,
             created_at=now,
         )
-        if after:
-            after()
-        notifications.for_transition(action, locked)
+        if effect.after:
+            effect.after()
+        notifications.for_transition(transition.action, locked)
     return locked
 
 
@@ -223,7 +162,7 @@ def _message(referral, actor, body):
 def _submit(referral, actor, data):
     check_submittable(referral)
     referral.submitted_at = timezone.now()
-    return "", {}, None
+    return Effect()
 
 
 def check_submittable(referral: Referral):
@@ -250,19 +189,17 @@ def _request_info(referral, actor, data):
         data.get("message"), "message", _("Écrivez les informations dont la commission a besoin.")
     )
     _message(referral, actor, body)
-    return body, {}, None
+    return Effect(body)
 
 
 def _answer_info(referral, actor, data):
     body = _required(data.get("message"), "message", _("Écrivez votre réponse."))
     _message(referral, actor, body)
-    return body, {}, None
+    return Effect(body)
 
 
 def _session_of(referral, data, required: bool):
     """The commission session given in `data`, which must be one of the target's."""
-    from .models import CommissionSession
-
     session = data.get("session")
     session_id = getattr(session, "pk", session)
     if not session_id:
@@ -302,8 +239,7 @@ def _decision_record(referral, data) -> dict:
 def _schedule(referral, actor, data):
     session = _session_of(referral, data, required=True)
     referral.session = session
-    event_data = {"session": session.pk, "session_date": session.date.isoformat()}
-    return (data.get("comment") or "").strip(), event_data, None
+    return Effect(_comment(data), {"session": session.pk, "session_date": session.date.isoformat()})
 
 
 def _accept(referral, actor, data):
@@ -323,10 +259,9 @@ def _accept(referral, actor, data):
     referral.decline_reason = ""
     conditions = (data.get("conditions") or "").strip()
     referral.decision_message = conditions
-    return (
+    return Effect(
         conditions,
         {"planned_admission_date": admission.isoformat(), "place_type": place_type, **record},
-        None,
     )
 
 
@@ -343,7 +278,7 @@ def _decline(referral, actor, data):
     referral.decline_reason = reason
     referral.decision_message = body
     _message(referral, actor, body)
-    return body, {"reason": reason, **record}, None
+    return Effect(body, {"reason": reason, **record})
 
 
 def _reorient(referral, actor, data):
@@ -366,7 +301,7 @@ def _reorient(referral, actor, data):
         ReferralEvent.objects.create(
             referral=linked,
             kind=ReferralEvent.Kind.CREATED,
-            action="reoriented_in",
+            action=Action.REORIENTED_IN,
             actor=actor.user,
             organisation=actor.organisation,
             to_status=Status.SUBMITTED,
@@ -375,7 +310,7 @@ def _reorient(referral, actor, data):
         )
         notifications.ReferralSubmitted(linked).send()
 
-    return comment, {"to_target": int(new_target_id), **record}, create_linked
+    return Effect(comment, {"to_target": int(new_target_id), **record}, create_linked)
 
 
 COPIED_FIELDS = [
@@ -439,7 +374,7 @@ def _record_arrival(referral, actor, data):
     if arrival > timezone.localdate():
         raise ValidationError({"arrival_date": _("La date d'arrivée ne peut pas être future.")})
     referral.arrival_date = arrival
-    return (data.get("comment") or "").strip(), {"arrival_date": arrival.isoformat()}, None
+    return Effect(_comment(data), {"arrival_date": arrival.isoformat()})
 
 
 def _check_day_centre_date(contact_date):
@@ -455,7 +390,7 @@ def _record_no_show(referral, actor, data):
         _check_day_centre_date(contact)
     referral.day_centre_contact_date = contact or None
     event_data = {"day_centre_contact_date": contact.isoformat()} if contact else {}
-    return (data.get("comment") or "").strip(), event_data, None
+    return Effect(_comment(data), event_data)
 
 
 def _cancel(referral, actor, data):
@@ -463,7 +398,7 @@ def _cancel(referral, actor, data):
         data.get("reason"), CancelReason, "reason", _("Choisissez le motif de l'annulation.")
     )
     referral.cancel_reason = reason
-    return (data.get("comment") or "").strip(), {"reason": reason}, None
+    return Effect(_comment(data), {"reason": reason})
 
 
 def _contest(referral, actor, data):
@@ -472,7 +407,7 @@ def _contest(referral, actor, data):
     )
     referral.contested = True
     _message(referral, actor, body)
-    return body, {}, None
+    return Effect(body)
 
 
 def _withdraw(referral, actor, data):
@@ -480,29 +415,79 @@ def _withdraw(referral, actor, data):
         data.get("reason"), WithdrawReason, "reason", _("Choisissez le motif du retrait.")
     )
     referral.withdraw_reason = reason
-    return (data.get("comment") or "").strip(), {"reason": reason}, None
+    return Effect(_comment(data), {"reason": reason})
 
 
 def _expire(referral, actor, data):
-    return _("Demande d'informations restée sans réponse."), {}, None
+    return Effect(_("Demande d'informations restée sans réponse."))
 
 
-_EFFECTS = {
-    "submit": _submit,
-    "request_info": _request_info,
-    "answer_info": _answer_info,
-    "schedule": _schedule,
-    "accept": _accept,
-    "decline": _decline,
-    "reorient": _reorient,
-    "record_arrival": _record_arrival,
-    "record_no_show": _record_no_show,
-    "cancel": _cancel,
-    "contest": _contest,
-    "withdraw": _withdraw,
-    "expire": _expire,
+def _contested_already(referral) -> str | None:
+    if referral.contested:
+        return _("Un avis défavorable ne peut être contesté qu'une fois.")
+    return None
+
+
+A, S = Action, Status
+TRANSITIONS = {
+    t.action: t
+    for t in [
+        Transition(A.SUBMIT, frozenset({S.DRAFT}), S.SUBMITTED, Side.PARTNER, _submit),
+        Transition(
+            A.REQUEST_INFO,
+            frozenset({S.SUBMITTED}),
+            S.INFO_REQUESTED,
+            Side.COMMISSION,
+            _request_info,
+        ),
+        Transition(
+            A.ANSWER_INFO,
+            frozenset({S.INFO_REQUESTED}),
+            S.SUBMITTED,
+            Side.PARTNER,
+            _answer_info,
+        ),
+        Transition(
+            A.SCHEDULE, frozenset({S.SUBMITTED}), S.UNDER_REVIEW, Side.COMMISSION, _schedule
+        ),
+        Transition(
+            A.ACCEPT, frozenset({S.SUBMITTED, S.UNDER_REVIEW}), S.ACCEPTED, Side.HEAD, _accept
+        ),
+        Transition(
+            A.DECLINE, frozenset({S.SUBMITTED, S.UNDER_REVIEW}), S.DECLINED, Side.HEAD, _decline
+        ),
+        Transition(
+            A.REORIENT,
+            frozenset({S.SUBMITTED, S.UNDER_REVIEW, S.ACCEPTED}),
+            S.REORIENTED,
+            Side.HEAD,
+            _reorient,
+        ),
+        Transition(
+            A.RECORD_ARRIVAL, frozenset({S.ACCEPTED}), S.ARRIVED, Side.HEAD, _record_arrival
+        ),
+        Transition(
+            A.RECORD_NO_SHOW, frozenset({S.ACCEPTED}), S.NO_SHOW, Side.HEAD, _record_no_show
+        ),
+        Transition(A.CANCEL, frozenset({S.ACCEPTED}), S.CANCELLED, Side.HEAD, _cancel),
+        Transition(
+            A.CONTEST,
+            frozenset({S.DECLINED}),
+            S.UNDER_REVIEW,
+            Side.PARTNER,
+            _contest,
+            guard=_contested_already,
+        ),
+        Transition(
+            A.WITHDRAW,
+            frozenset({S.SUBMITTED, S.INFO_REQUESTED, S.UNDER_REVIEW}),
+            S.WITHDRAWN,
+            Side.PARTNER,
+            _withdraw,
+        ),
+        Transition(A.EXPIRE, frozenset({S.INFO_REQUESTED}), S.EXPIRED, Side.SYSTEM, _expire),
+    ]
 }
-assert set(_EFFECTS) == set(TRANSITIONS)
 
 
 # --- operations that are not status changes ---------------------------------------------------
@@ -545,7 +530,7 @@ def record_creation(referral: Referral, actor: Actor):
     ReferralEvent.objects.create(
         referral=referral,
         kind=ReferralEvent.Kind.CREATED,
-        action="created",
+        action=Action.CREATED,
         actor=actor.user,
         organisation=actor.organisation,
         to_status=referral.status,
@@ -569,7 +554,7 @@ def change_release_date(referral: Referral, actor: Actor, new_date, comment: str
         ReferralEvent.objects.create(
             referral=locked,
             kind=ReferralEvent.Kind.RELEASE_DATE,
-            action="release_date_changed",
+            action=Action.RELEASE_DATE_CHANGED,
             actor=actor.user,
             organisation=actor.organisation,
             comment=comment.strip(),
@@ -601,7 +586,7 @@ def add_attachment(referral: Referral, actor: Actor, upload, kind: str) -> Attac
         ReferralEvent.objects.create(
             referral=referral,
             kind=ReferralEvent.Kind.DOCUMENT,
-            action="document_added",
+            action=Action.DOCUMENT_ADDED,
             actor=actor.user,
             organisation=actor.organisation,
             data={"kind": kind},
@@ -624,7 +609,7 @@ def record_day_centre_contact(referral: Referral, actor: Actor, contact_date) ->
         ReferralEvent.objects.create(
             referral=locked,
             kind=ReferralEvent.Kind.OUTCOME,
-            action="day_centre_contact",
+            action=Action.DAY_CENTRE_CONTACT,
             actor=actor.user,
             organisation=actor.organisation,
             data={"day_centre_contact_date": contact_date.isoformat()},
@@ -633,8 +618,6 @@ def record_day_centre_contact(referral: Referral, actor: Actor, contact_date) ->
 
 
 def add_internal_note(referral: Referral, actor: Actor, body: str):
-    from .models import InternalNote
-
     body = (body or "").strip()
     if not body:
         raise ValidationError({"body": _("La note est vide.")})

@@ -31,6 +31,7 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
+    "core",
     "portal",
     "accounts",
     "cms",
@@ -105,6 +106,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.current_organisation",
+                "referrals.context_processors.vocabulary",
             ],
         },
     },
@@ -172,6 +174,8 @@ ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
 ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[L'Îlot] "
+# Notifications wait for the daily digest of those who chose one (see core.notifications).
+NOTIFICATION_DIGEST_HOLDER = "accounts.digest.hold_for_digest"
 ACCOUNT_CHANGE_EMAIL = False
 ACCOUNT_RATE_LIMITS = {
     # allauth's defaults, stated so that they are visible and tested.

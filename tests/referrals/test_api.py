@@ -11,10 +11,10 @@ from django.utils import timezone
 from wagtail.models import APIToken
 
 from cms.choices import ReferralType
-from referrals.api_schemas import ReferralIn
+from referrals.api.schemas import ReferralIn
 from referrals.choices import Status
-from referrals.forms import ReferralForm
 from referrals.models import Message, Referral, ReferralEvent
+from referrals.partner.forms import ReferralForm
 from tests.factories import MembershipFactory, OrganisationFactory
 from tests.referrals.factories import (
     EstablishmentFactory,
@@ -557,7 +557,7 @@ def test_events(api, partner, target):
 def test_the_same_key_sent_twice_at_once_creates_one_draft(api, partner, target, monkeypatch):
     """Both requests pass the 'already created?' check; the second one's insert then hits the
     unique key and answers with the first one's draft."""
-    from referrals import api as api_module
+    from referrals.api import router as api_module
 
     key = uuid.uuid4()
     first = ReferralFactory(membership=partner, creation_key=key)
@@ -577,7 +577,7 @@ def test_the_same_key_sent_twice_at_once_creates_one_draft(api, partner, target,
 
 
 def test_too_many_requests_is_429_in_french(api, monkeypatch):
-    from referrals import api as api_module
+    from referrals.api import router as api_module
 
     throttle = api_module.api.throttle[0]
     monkeypatch.setattr(throttle, "num_requests", 2)

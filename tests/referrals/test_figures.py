@@ -15,7 +15,7 @@ from django.utils import timezone
 from accounts.models import InternalRole, Organisation, User
 from referrals import workflow
 from referrals.choices import Status
-from referrals.figures import decided_rows, yearly_figures
+from referrals.figures.definitions import decided_rows, yearly_figures
 from referrals.models import Referral, ReferralEvent
 from referrals.permissions import Actor
 from tests.factories import InternalRoleFactory, MembershipFactory
@@ -229,7 +229,7 @@ def test_constant_number_of_queries(spip, siao, passerelle, augustins):
 def demo_site():
     from accounts import demo as accounts_demo
     from cms import demo as cms_demo
-    from referrals.demo import establishments, load_teams
+    from referrals.demo.base import establishments, load_teams
 
     accounts_demo.load()
     cms_demo.load()
@@ -239,7 +239,7 @@ def demo_site():
 
 
 def test_demo_2019_gives_the_report_figures_and_is_idempotent(demo_site, client):
-    from referrals import demo_2019
+    from referrals.demo import passerelle_2019 as demo_2019
 
     mail.outbox.clear()
     assert demo_2019.load() == 56  # 53 requests + 3 linked referrals at Les Augustins

@@ -5,7 +5,7 @@ from django.core import mail
 from django.core.management import call_command
 from django.utils import timezone
 
-from portal.notifications import send_daily_digests
+from accounts.digest import send_daily_digests
 from referrals.choices import Status
 from referrals.models import Referral
 from referrals.notifications import DecisionReminder, ReferralSubmitted

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.test import Client
 from wagtail.models import APIToken
 
+from cms.models import referral_targets
 from referrals.benchmark import Rollback, build_referrals, measure, partner
 
 
@@ -19,8 +20,6 @@ class Command(BaseCommand):
         parser.add_argument("--repeat", type=int, default=7)
 
     def handle(self, *args, n, repeat, **options):
-        from cms.models import referral_targets
-
         targets = list(referral_targets())
         if not targets:
             self.stderr.write("Aucun établissement n'accepte d'orientation : lancez `make demo`.")

@@ -10,10 +10,12 @@ from wagtail.models import Page
 
 from accounts.models import InternalRole, User
 from cms.choices import PlaceType
+from cms.models import referral_targets
+from core.forms import DATE_WIDGET
 
-from . import choices
-from .forms import DATE_WIDGET
-from .models import CommissionSession
+from .. import choices
+from ..choices import Action
+from ..models import CommissionSession
 
 DECLINE_TEMPLATES = {
     choices.DeclineReason.NO_PLACE: _(
@@ -162,8 +164,6 @@ class ReorientForm(DecisionMixin):
 
     def __init__(self, *args, referral, **kwargs):
         super().__init__(*args, referral=referral, **kwargs)
-        from cms.models import referral_targets
-
         ids = [p.pk for p in referral_targets() if p.pk != referral.target_id]
         self.fields["new_target"].queryset = Page.objects.filter(pk__in=ids).order_by("title")
         self.fields["new_target"].label_from_instance = lambda page: page.title
@@ -244,7 +244,7 @@ class SessionForm(forms.ModelForm):
 
 
 class BatchForm(forms.Form):
-    ACTIONS = [("schedule", _("Inscrire en commission")), ("decline", _("Avis défavorable"))]
+    ACTIONS = [(Action.SCHEDULE, Action.SCHEDULE.label), (Action.DECLINE, Action.DECLINE.label)]
 
     referrals = forms.MultipleChoiceField(choices=[], required=True)
     action = forms.ChoiceField(label=_("Action groupée"), choices=ACTIONS)

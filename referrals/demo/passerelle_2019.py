@@ -4,7 +4,7 @@ La Passerelle, shaped exactly like the 2019 activity report.
 53 requests decided in 2019: 44 favourable, 9 unfavourable (coded reasons, explained to the
 partner). Of the 44: 21 people taken in at release, 3 re-oriented to the CHRS Les Augustins
 (where they were then accepted and arrived), 20 who did not show up, 9 of whom came to the day
-centre soon after. `referrals.figures.yearly_figures(2019)` must find these numbers by itself.
+centre soon after. `referrals.figures.definitions.yearly_figures(2019)` must find these numbers by itself.
 
 Every referral goes through the real workflow (`workflow.perform`), decided by the head of
 La Passerelle in the establishment's 2019 commission sessions. Then, as a demo-only historical
@@ -12,7 +12,7 @@ import, the timestamps are moved back into 2019 with `QuerySet.update()`. The pe
 invented.
 
 Idempotent: each referral has a fixed creation key (uuid5); one that exists is skipped.
-Call after `referrals.demo.load_teams`; `load()` returns the number of referrals created."""
+Call after `referrals.demo.base.load_teams`; `load()` returns the number of referrals created."""
 
 import uuid
 from datetime import date, datetime, time, timedelta
@@ -21,11 +21,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from portal.notifications import muted
+from core.notifications import muted
 
-from . import workflow
-from .models import CommissionSession, Message, ReferenceCounter, Referral, ReferralEvent
-from .permissions import Actor
+from .. import workflow
+from ..choices import Action
+from ..models import CommissionSession, Message, ReferenceCounter, Referral, ReferralEvent
+from ..permissions import Actor
+from .base import establishments
 
 NAMESPACE = uuid.UUID("2b0f5f0e-3c1d-4f63-9d3a-7a2019c0ffee")
 YEAR = 2019
@@ -204,8 +206,6 @@ def _stamp(referral_ids, when: datetime, since: datetime):
 def load() -> int:
     """Create the 2019 data set; return the number of referrals created (the 53 requests and
     the 3 linked referrals at Les Augustins on a first load, 0 afterwards)."""
-    from .demo import establishments
-
     pages = establishments()
     if PASSERELLE not in pages or AUGUSTINS not in pages:
         return 0
@@ -290,18 +290,18 @@ def _load_one(index, person, key, pages, actors) -> int:
         referral = workflow.perform(referral, action, actor, **data)
         _stamp(ids, when, since)
 
-    step("submit", officer, created_at + timedelta(hours=2))
+    step(Action.SUBMIT, officer, created_at + timedelta(hours=2))
     code, _sep, reason = outcome.partition(":")
     if reason == "incomplet" or index % 13 == 5:
         step(
-            "request_info",
+            Action.REQUEST_INFO,
             member,
             _at(session_day - timedelta(days=11), 9, 40),
             message="Pouvez-vous confirmer la date de levée d'écrou et joindre l'accord écrit "
             "de la personne ?",
         )
         step(
-            "answer_info",
+            Action.ANSWER_INFO,
             officer,
             _at(session_day - timedelta(days=9), 16, 10),
             message="La date de sortie n'est pas encore confirmée par le greffe ; je vous la "
@@ -309,13 +309,13 @@ def _load_one(index, person, key, pages, actors) -> int:
             if reason == "incomplet"
             else "La levée d'écrou est confirmée ; l'accord signé est joint au dossier.",
         )
-    step("schedule", member, _at(session_day - timedelta(days=6), 9, 15), session=session)
+    step(Action.SCHEDULE, member, _at(session_day - timedelta(days=6), 9, 15), session=session)
     decided = _at(session_day, 14, 30 + index % 20)
     last_step = decided
     if code == "X":
         messages = DECLINE_MESSAGES[reason]
         step(
-            "decline",
+            Action.DECLINE,
             head,
             decided,
             session=session,
@@ -324,7 +324,7 @@ def _load_one(index, person, key, pages, actors) -> int:
         )
     else:
         step(
-            "accept",
+            Action.ACCEPT,
             head,
             decided,
             session=session,
@@ -334,11 +334,11 @@ def _load_one(index, person, key, pages, actors) -> int:
         )
         if code == "A":
             last_step = _at(release, 17, 30)
-            step("record_arrival", head, last_step, arrival_date=release)
+            step(Action.RECORD_ARRIVAL, head, last_step, arrival_date=release)
         elif code == "N":
             last_step = _at(release + timedelta(days=2), 9, 30)
             step(
-                "record_no_show",
+                Action.RECORD_NO_SHOW,
                 head,
                 last_step,
                 comment=NO_SHOW_COMMENTS[index % len(NO_SHOW_COMMENTS)],
@@ -347,7 +347,7 @@ def _load_one(index, person, key, pages, actors) -> int:
             contact = release + timedelta(days=3 + index % 4)
             last_step = _at(contact + timedelta(days=1), 10)
             step(
-                "record_no_show",
+                Action.RECORD_NO_SHOW,
                 head,
                 last_step,
                 day_centre_contact_date=contact,
@@ -355,7 +355,7 @@ def _load_one(index, person, key, pages, actors) -> int:
             )
         elif code == "L":
             last_step = _at(release + timedelta(days=2), 9, 30)
-            step("record_no_show", head, last_step, comment=NO_SHOW_COMMENTS[0])
+            step(Action.RECORD_NO_SHOW, head, last_step, comment=NO_SHOW_COMMENTS[0])
             contact = release + timedelta(days=6 + index % 10)
             workflow.record_day_centre_contact(referral, head, contact)
             _stamp(ids, _at(contact, 15), since)
@@ -381,7 +381,7 @@ def _reorient(referral, session_day, release, consent_date, actors, since, step)
     )
     reoriented = _at(next_session.date, 15)
     step(
-        "reorient",
+        Action.REORIENT,
         head,
         reoriented,
         session=next_session,
@@ -398,7 +398,7 @@ def _reorient(referral, session_day, release, consent_date, actors, since, step)
     accepted = _at(aug_session.date, 11)
     linked = workflow.perform(
         linked,
-        "accept",
+        Action.ACCEPT,
         aug_head,
         session=aug_session,
         planned_admission_date=release,
@@ -407,7 +407,7 @@ def _reorient(referral, session_day, release, consent_date, actors, since, step)
     )
     _stamp([linked.pk], accepted, since)
     arrived = _at(release, 16)
-    workflow.perform(linked, "record_arrival", aug_head, arrival_date=release)
+    workflow.perform(linked, Action.RECORD_ARRIVAL, aug_head, arrival_date=release)
     _stamp([linked.pk], arrived, since)
     Referral.objects.filter(pk=linked.pk).update(
         reference=ReferenceCounter.next_reference(YEAR),

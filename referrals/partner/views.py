@@ -16,22 +16,14 @@ from django.utils.html import strip_tags
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from . import workflow
-from .choices import Status
-from .commission_views import ACTIONS as COMMISSION_ACTIONS
-from .filters import ReferralFilter
-from .forms import (
-    AnswerInfoForm,
-    AttachmentForm,
-    ContestForm,
-    MessageForm,
-    ReferralForm,
-    ReleaseDateForm,
-    WithdrawForm,
-    fit_warnings,
-)
-from .models import AccessLog, Referral
-from .permissions import (
+from cms.choices import Public
+from cms.models import referral_targets
+
+from .. import workflow
+from ..choices import Action, Status
+from ..filters import ReferralFilter
+from ..models import AccessLog, Referral
+from ..permissions import (
     Side,
     actor_for,
     can_add_document,
@@ -40,8 +32,21 @@ from .permissions import (
     can_edit,
     can_post_message,
     get_visible_or_404,
+    partner_or_404,
     plays,
+    reads_referral_lists,
+    sees_access_log,
     visible_referrals,
+)
+from ..targets import fit_warnings
+from .forms import (
+    AnswerInfoForm,
+    AttachmentForm,
+    ContestForm,
+    MessageForm,
+    ReferralForm,
+    ReleaseDateForm,
+    WithdrawForm,
 )
 
 PAGE_SIZE = 25
@@ -49,8 +54,6 @@ PAGE_SIZE = 25
 
 def _target_info(targets) -> dict:
     """What the form shows about the chosen target: public, places, admission criteria."""
-    from cms.choices import Public
-
     return {
         str(pk): {
             "title": page.title,
@@ -64,21 +67,12 @@ def _target_info(targets) -> dict:
     }
 
 
-def _partner_actor(request):
-    actor = actor_for(request)
-    if not actor.is_partner:
-        raise Http404
-    return actor
-
-
 @login_required
 def referral_list(request):
     actor = actor_for(request)
-    if not (actor.is_partner or actor.is_internal):
+    if not reads_referral_lists(actor):
         raise Http404
     base = visible_referrals(actor)
-    from cms.models import referral_targets
-
     targets = [page.pk for page in referral_targets()]
     filterset = ReferralFilter(
         request.GET or None,
@@ -134,7 +128,7 @@ def referral_list(request):
 
 @login_required
 def referral_create(request):
-    actor = _partner_actor(request)
+    actor = partner_or_404(actor_for(request))
     form = ReferralForm(
         request.POST or None,
         organisation=actor.organisation,
@@ -160,7 +154,7 @@ def referral_create(request):
 
 @login_required
 def referral_edit(request, pk):
-    actor = _partner_actor(request)
+    actor = partner_or_404(actor_for(request))
     referral = get_visible_or_404(actor, pk)
     if not can_edit(actor, referral):
         messages.error(request, _("Seul un brouillon peut être modifié."))
@@ -197,7 +191,7 @@ def referral_edit(request, pk):
 @login_required
 @require_POST
 def referral_delete(request, pk):
-    actor = _partner_actor(request)
+    actor = partner_or_404(actor_for(request))
     referral = get_visible_or_404(actor, pk)
     if not can_delete_draft(actor, referral):
         messages.error(request, _("Seul l'auteur d'un brouillon peut le supprimer."))
@@ -235,8 +229,10 @@ def referral_detail(request, pk):
             "history": history,
             "thread": referral.messages.select_related("author", "organisation"),
             "attachments": referral.attachments.all(),
-            "actions": (actions := [t.name for t in workflow.allowed_actions(actor, referral)]),
-            "commission_actions": [a for a in actions if a in COMMISSION_ACTIONS],
+            "actions": (actions := workflow.allowed_actions(actor, referral)),
+            "commission_actions": [
+                a for a in actions if workflow.TRANSITIONS[a].side != Side.PARTNER
+            ],
             "can_edit": can_edit(actor, referral),
             "can_delete": can_delete_draft(actor, referral),
             "can_message": can_post_message(actor, referral),
@@ -249,7 +245,7 @@ def referral_detail(request, pk):
             "can_note": plays(actor, Side.COMMISSION, referral),
             "accesses": (
                 referral.accesses.select_related("user", "organisation")[:50]
-                if actor.is_management
+                if sees_access_log(actor)
                 else None
             ),
             "can_day_centre": plays(actor, Side.HEAD, referral)
@@ -278,12 +274,12 @@ def _run(request, referral, action, **data):
 @login_required
 @require_POST
 def referral_submit(request, pk):
-    actor = _partner_actor(request)
+    actor = partner_or_404(actor_for(request))
     referral = get_visible_or_404(actor, pk)
     if referral.status == Status.SUBMITTED and referral.submitted_at:
         messages.info(request, _("Cette demande a déjà été transmise."))
         return redirect("referrals:detail", pk=referral.pk)
-    error = _run(request, referral, "submit")
+    error = _run(request, referral, Action.SUBMIT)
     if error:
         messages.error(request, _("La demande n'a pas été transmise. %(error)s") % {"error": error})
     else:
@@ -295,7 +291,7 @@ def referral_submit(request, pk):
 
 
 def _form_action(request, pk, action, form_class, template, title, success):
-    actor = _partner_actor(request)
+    actor = partner_or_404(actor_for(request))
     referral = get_visible_or_404(actor, pk)
     form = form_class(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -316,7 +312,7 @@ def referral_answer(request, pk):
     return _form_action(
         request,
         pk,
-        "answer_info",
+        Action.ANSWER_INFO,
         AnswerInfoForm,
         "referrals/action.html",
         _("Répondre à la demande d'informations"),
@@ -329,7 +325,7 @@ def referral_withdraw(request, pk):
     return _form_action(
         request,
         pk,
-        "withdraw",
+        Action.WITHDRAW,
         WithdrawForm,
         "referrals/action.html",
         _("Retirer la demande"),
@@ -342,7 +338,7 @@ def referral_contest(request, pk):
     return _form_action(
         request,
         pk,
-        "contest",
+        Action.CONTEST,
         ContestForm,
         "referrals/action.html",
         _("Contester l'avis défavorable"),
@@ -352,7 +348,7 @@ def referral_contest(request, pk):
 
 @login_required
 def referral_release_date(request, pk):
-    actor = _partner_actor(request)
+    actor = partner_or_404(actor_for(request))
     referral = get_visible_or_404(actor, pk)
     form = ReleaseDateForm(request.POST or None, initial={"release_date": referral.release_date})
     if request.method == "POST" and form.is_valid():

@@ -9,7 +9,7 @@ from ninja import Field, Schema
 
 from cms.choices import PlaceType, ReferralType
 
-from .choices import (
+from ..choices import (
     CancelReason,
     ConsentMethod,
     DeclineReason,
@@ -22,6 +22,7 @@ from .choices import (
     TiesNeed,
     WithdrawReason,
 )
+from ..timeline import event_label
 
 
 class ErrorOut(Schema):
@@ -244,8 +245,6 @@ class EventOut(Schema):
 
     @staticmethod
     def resolve_label(obj) -> str:
-        from .templatetags.referral_tags import event_label
-
         return event_label(obj)
 
     @staticmethod

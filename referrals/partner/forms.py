@@ -3,17 +3,14 @@ from pathlib import Path
 import puremagic
 from django import forms
 from django.core.exceptions import ValidationError
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from cms.choices import ReferralType
+from cms.models import referral_targets
+from core.forms import DATE_WIDGET
 
-from . import choices
-from .choices import Status
-from .models import Referral
-
-DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+from .. import choices
+from ..models import Referral
 
 PERSON_FIELDS = [
     "first_name",
@@ -87,8 +84,6 @@ class ReferralForm(forms.ModelForm):
 
     def __init__(self, *args, organisation, **kwargs):
         super().__init__(*args, **kwargs)
-        from cms.models import referral_targets
-
         targets = referral_targets()
         self.targets = {page.pk: page for page in targets}
         self.fields["target"] = TargetChoiceField(
@@ -127,40 +122,6 @@ class ReferralForm(forms.ModelForm):
                     % {"target": target.title},
                 )
         return cleaned
-
-
-def fit_warnings(referral) -> list[str]:
-    """Warnings, not errors: the person may not fit the target's public."""
-    from .targets import get_target
-
-    page = get_target(referral.target_id)
-    if page is None:
-        return []
-    warnings = []
-    publics = set(page.publics or [])
-    if publics:
-        men_only = publics <= {"hommes_seuls"}
-        women_only = publics <= {"femmes_seules", "parents_isoles", "familles"} and (
-            "hommes_seuls" not in publics and "couples_sans_enfant" not in publics
-        )
-        if referral.gender == choices.Gender.WOMAN and men_only:
-            warnings.append(
-                _("« %(t)s » accueille des hommes seuls : vérifiez que l'orientation convient.")
-                % {"t": page.title}
-            )
-        if referral.gender == choices.Gender.MAN and women_only:
-            warnings.append(
-                _("« %(t)s » accueille des femmes et des familles : vérifiez l'orientation.")
-                % {"t": page.title}
-            )
-    if (
-        referral.release_date
-        and referral.status == Status.DRAFT
-        and referral.release_date < timezone.localdate()
-        and referral.referral_type != ReferralType.SORTIE_SECHE
-    ):
-        warnings.append(_("La date de sortie ou de début de mesure est passée."))
-    return warnings
 
 
 class MessageForm(forms.Form):

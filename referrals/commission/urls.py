@@ -1,7 +1,7 @@
 from django.urls import path
 
-from . import commission_views as views
-from . import figures
+from ..figures import views as figures
+from . import views
 
 app_name = "commission"
 

@@ -9,11 +9,12 @@ from django.utils import timezone
 
 from accounts.demo import ensure_member, ensure_user, internal_organisation
 from accounts.models import InternalRole, User
-from portal.notifications import muted
+from cms.models import EstablishmentPage
 
-from . import demo_2019, workflow
-from .models import CommissionSession, Referral
-from .permissions import Actor
+from .. import workflow
+from ..choices import Action
+from ..models import CommissionSession, Referral
+from ..permissions import Actor
 
 NAMESPACE = uuid.UUID("6f1c9a1e-8a52-4e43-9f3e-5b7d1c2a0e11")
 
@@ -28,8 +29,6 @@ TEAMS = {
 
 
 def establishments() -> dict:
-    from cms.models import EstablishmentPage
-
     return {page.slug: page for page in EstablishmentPage.objects.filter(slug__in=TEAMS)}
 
 
@@ -62,19 +61,19 @@ def _actor(email) -> Actor:
 # person: first, last, birth (y, m, d), gender; steps: workflow actions after creation
 PEOPLE = [
     ("d01", "cpip.spip75@demo.ilot.test", "chrs-chemin-vert", "pse", "pse", ("Mamadou", "Keita", (1987, 3, 14), "homme"), []),
-    ("d02", "cpip.spip75@demo.ilot.test", "chrs-chemin-vert", "pse", "pse", ("Laurent", "Girardin", (1979, 11, 2), "homme"), ["submit"]),
-    ("d03", "cpip.spip75@demo.ilot.test", "chrs-chemin-vert", "semi_liberte", "sl", ("Kevin", "Morel", (1995, 6, 30), "homme"), ["submit", "request_info"]),
-    ("d04", "admin.spip75@demo.ilot.test", "chrs-chemin-vert", "pse", "pse", ("Rachid", "Benyahia", (1983, 1, 21), "homme"), ["submit", "schedule"]),
-    ("d05", "cpip.spip80@demo.ilot.test", "chu-la-passerelle", "sortie_seche", "fin_de_peine", ("Dylan", "Lemaire", (1998, 9, 9), "homme"), ["submit", "accept"]),
-    ("d06", "cpip.spip80@demo.ilot.test", "chu-la-passerelle", "sortie_seche", "sortie_6_mois", ("Jean-Pierre", "Carpentier", (1969, 4, 3), "homme"), ["submit", "decline"]),
-    ("d07", "cpip.spip80@demo.ilot.test", "chu-la-passerelle", "sortie_seche", "fin_de_peine", ("Sébastien", "Dufour", (1990, 12, 12), "homme"), ["submit", "accept", "reorient"]),
-    ("d08", "cpip.spip80@demo.ilot.test", "chu-la-passerelle", "sortie_seche", "fin_de_peine", ("Anthony", "Poulain", (1993, 7, 18), "homme"), ["submit", "accept", "record_arrival"]),
-    ("d09", "cpip.spip80@demo.ilot.test", "chu-la-passerelle", "sortie_seche", "fin_de_peine", ("Grégory", "Lenoir", (1985, 2, 27), "homme"), ["submit", "accept", "record_no_show"]),
-    ("d10", "cpip.spip80@demo.ilot.test", "chrs-les-augustins", "liberation_conditionnelle", "lc", ("Bruno", "Devaux", (1976, 10, 5), "homme"), ["submit", "schedule", "accept", "cancel"]),
-    ("d11", "coord.siao80@demo.ilot.test", "chrs-thuillier", "siao_insertion", "aucune", ("Sandrine", "Noël", (1981, 8, 16), "femme"), ["submit", "withdraw"]),
-    ("d12", "coord.siao80@demo.ilot.test", "chrs-thuillier", "siao_insertion", "sme", ("Émilie", "Boucher", (1992, 5, 1), "femme"), ["submit", "request_info", "expire"]),
-    ("d13", "admin.spip75@demo.ilot.test", "chrs-ilot-val-de-marne", "placement_exterieur", "pe", ("Nadia", "Saïdi", (1989, 3, 8), "femme"), ["submit", "decline", "contest"]),
-    ("d14", "cpip.spip80@demo.ilot.test", "chrs-les-augustins", "pse", "pse", ("Ludovic", "Masson", (1980, 1, 30), "homme"), ["submit", "request_info", "answer_info"]),
+    ("d02", "cpip.spip75@demo.ilot.test", "chrs-chemin-vert", "pse", "pse", ("Laurent", "Girardin", (1979, 11, 2), "homme"), [Action.SUBMIT]),
+    ("d03", "cpip.spip75@demo.ilot.test", "chrs-chemin-vert", "semi_liberte", "sl", ("Kevin", "Morel", (1995, 6, 30), "homme"), [Action.SUBMIT, Action.REQUEST_INFO]),
+    ("d04", "admin.spip75@demo.ilot.test", "chrs-chemin-vert", "pse", "pse", ("Rachid", "Benyahia", (1983, 1, 21), "homme"), [Action.SUBMIT, Action.SCHEDULE]),
+    ("d05", "cpip.spip80@demo.ilot.test", "chu-la-passerelle", "sortie_seche", "fin_de_peine", ("Dylan", "Lemaire", (1998, 9, 9), "homme"), [Action.SUBMIT, Action.ACCEPT]),
+    ("d06", "cpip.spip80@demo.ilot.test", "chu-la-passerelle", "sortie_seche", "sortie_6_mois", ("Jean-Pierre", "Carpentier", (1969, 4, 3), "homme"), [Action.SUBMIT, Action.DECLINE]),
+    ("d07", "cpip.spip80@demo.ilot.test", "chu-la-passerelle", "sortie_seche", "fin_de_peine", ("Sébastien", "Dufour", (1990, 12, 12), "homme"), [Action.SUBMIT, Action.ACCEPT, Action.REORIENT]),
+    ("d08", "cpip.spip80@demo.ilot.test", "chu-la-passerelle", "sortie_seche", "fin_de_peine", ("Anthony", "Poulain", (1993, 7, 18), "homme"), [Action.SUBMIT, Action.ACCEPT, Action.RECORD_ARRIVAL]),
+    ("d09", "cpip.spip80@demo.ilot.test", "chu-la-passerelle", "sortie_seche", "fin_de_peine", ("Grégory", "Lenoir", (1985, 2, 27), "homme"), [Action.SUBMIT, Action.ACCEPT, Action.RECORD_NO_SHOW]),
+    ("d10", "cpip.spip80@demo.ilot.test", "chrs-les-augustins", "liberation_conditionnelle", "lc", ("Bruno", "Devaux", (1976, 10, 5), "homme"), [Action.SUBMIT, Action.SCHEDULE, Action.ACCEPT, Action.CANCEL]),
+    ("d11", "coord.siao80@demo.ilot.test", "chrs-thuillier", "siao_insertion", "aucune", ("Sandrine", "Noël", (1981, 8, 16), "femme"), [Action.SUBMIT, Action.WITHDRAW]),
+    ("d12", "coord.siao80@demo.ilot.test", "chrs-thuillier", "siao_insertion", "sme", ("Émilie", "Boucher", (1992, 5, 1), "femme"), [Action.SUBMIT, Action.REQUEST_INFO, Action.EXPIRE]),
+    ("d13", "admin.spip75@demo.ilot.test", "chrs-ilot-val-de-marne", "placement_exterieur", "pe", ("Nadia", "Saïdi", (1989, 3, 8), "femme"), [Action.SUBMIT, Action.DECLINE, Action.CONTEST]),
+    ("d14", "cpip.spip80@demo.ilot.test", "chrs-les-augustins", "pse", "pse", ("Ludovic", "Masson", (1980, 1, 30), "homme"), [Action.SUBMIT, Action.REQUEST_INFO, Action.ANSWER_INFO]),
 ]  # fmt: skip
 
 WISHES = [
@@ -103,36 +102,36 @@ def _payload(action, referral, pages):
     today = timezone.localdate()
     in_session = {"session": _session(referral, upcoming=False)}
     return {
-        "schedule": {"session": _session(referral, upcoming=True)},
-        "request_info": {
+        Action.SCHEDULE: {"session": _session(referral, upcoming=True)},
+        Action.REQUEST_INFO: {
             "message": "Pouvez-vous joindre la décision du JAP et le rapport social ?"
         },
-        "answer_info": {
+        Action.ANSWER_INFO: {
             "message": "La décision du JAP est jointe ; le rapport suit cette semaine."
         },
-        "accept": {
+        Action.ACCEPT: {
             "planned_admission_date": today + timedelta(days=12),
             "place_type": "insertion",
             **in_session,
         },
-        "decline": {
+        Action.DECLINE: {
             "reason": "pas_de_place",
             "message": "Nous n'avons pas de place à la date de sortie. Nous vous proposons de "
             "renouveler la demande le mois prochain ou de solliciter le SIAO.",
             **in_session,
         },
-        "reorient": {
+        Action.REORIENT: {
             "new_target": pages["chrs-les-augustins"].pk,
             "message": "Projet d'insertion plus adapté au CHRS Les Augustins.",
             "urgent_justification": "Sortie avancée : une place se libère aux Augustins.",
         },
-        "record_arrival": {"arrival_date": today},
-        "cancel": {"reason": "sortie_reportee"},
-        "contest": {
+        Action.RECORD_ARRIVAL: {"arrival_date": today},
+        Action.CANCEL: {"reason": "sortie_reportee"},
+        Action.CONTEST: {
             "message": "Sa situation a changé : une promesse d'embauche est jointe, la sortie est "
             "confirmée ; merci de réexaminer la demande."
         },
-        "withdraw": {"reason": "autre_solution", "comment": "Place trouvée par le SIAO."},
+        Action.WITHDRAW: {"reason": "autre_solution", "comment": "Place trouvée par le SIAO."},
     }.get(action, {})
 
 
@@ -194,13 +193,3 @@ def load_referrals(pages) -> int:
             )
         created += 1
     return created
-
-
-def load() -> dict:
-    """Demo data is not news: nobody is emailed while it loads."""
-    with muted():
-        pages = establishments()
-        logins = load_teams(pages)
-        created = load_referrals(pages)
-        created += demo_2019.load()
-    return {"logins": logins, "referrals_created": created}

@@ -2,6 +2,10 @@
 
 A notification renders its subject and body in French at the moment of the action and hands them
 to the `send_email` task. Emails carry no judicial or health detail: a reference and a link only.
+
+Recipients who chose a daily digest get a line in it instead of an email: the function named by
+the `NOTIFICATION_DIGEST_HOLDER` setting (accounts keeps the digests) takes the recipients and
+returns those it held back, so this bottom layer knows nothing of users.
 """
 
 from contextlib import contextmanager
@@ -10,8 +14,9 @@ from contextvars import ContextVar
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import translation
+from django.utils.module_loading import import_string
 
-from portal.tasks import send_email
+from .tasks import send_email
 
 _muted = ContextVar("notifications_muted", default=False)
 
@@ -48,50 +53,15 @@ class EmailNotification:
     def send(self) -> list:
         """One email per recipient (nobody learns who else was told), or a line in the daily
         digest of those who chose it."""
-        from accounts.models import PendingNotification, User
-
         if not self.recipients or _muted.get():
             return []
         subject, body = self.render()
-        digest_users = {}
-        if self.digestible:
-            digest_users = {
-                user.email: user
-                for user in User.objects.filter(email__in=self.recipients, daily_digest=True)
-            }
-        digest_text = self.digest_text()
-        PendingNotification.objects.bulk_create(
-            PendingNotification(user=user, subject=subject, body=digest_text)
-            for user in digest_users.values()
-        )
+        held = set()
+        holder = getattr(settings, "NOTIFICATION_DIGEST_HOLDER", "")
+        if self.digestible and holder:
+            held = import_string(holder)(self.recipients, subject, self.digest_text())
         return [
             send_email.enqueue(subject=subject, body=body, recipients=[recipient])
             for recipient in self.recipients
-            if recipient not in digest_users
+            if recipient not in held
         ]
-
-
-class DailyDigest(EmailNotification):
-    template_name = "portal/emails/digest"
-    digestible = False
-
-    def __init__(self, user, items):
-        super().__init__([user.email], items=items)
-
-
-def send_daily_digests() -> int:
-    """One email per user with held-back notifications; returns how many were sent."""
-    from django.db import transaction
-
-    from accounts.models import PendingNotification, User
-
-    sent = 0
-    for user in User.objects.filter(pending_notifications__isnull=False).distinct():
-        with transaction.atomic():
-            items = list(user.pending_notifications.select_for_update())
-            if not items:
-                continue
-            DailyDigest(user, items).send()
-            PendingNotification.objects.filter(pk__in=[item.pk for item in items]).delete()
-        sent += 1
-    return sent

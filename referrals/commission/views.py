@@ -10,16 +10,29 @@ from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from . import commission_forms as cf
-from . import workflow
-from .choices import Status
-from .filters import ReferralFilter
-from .models import CommissionSession, Referral, ReferralEvent
-from .permissions import actor_for, get_visible_or_404, plays, visible_referrals
+from cms.choices import PlaceType
+from cms.models import EstablishmentPage, ProgrammePage
+
+from .. import workflow
+from ..choices import Action, Status
+from ..filters import ReferralFilter
+from ..models import Referral, ReferralEvent
+from ..permissions import (
+    actor_for,
+    can_keep_sessions,
+    commission_or_404,
+    get_visible_or_404,
+    plays,
+    visible_referrals,
+    visible_sessions,
+)
+from ..targets import get_target
+from . import forms as cf
 
 COLUMN_SIZE = 50
 CLOSED = [
@@ -39,61 +52,37 @@ COLUMNS = [
     ("closed", gettext_lazy("Closes ces 30 derniers jours"), CLOSED),
 ]
 
-# action → (form, title, side, success message)
+# The commission's action pages: action → (form, success message). A page is titled with the
+# action's label, or with the sentence in TITLES.
 ACTIONS = {
-    "request_info": (
+    Action.REQUEST_INFO: (
         cf.RequestInfoForm,
-        gettext_lazy("Demander des informations"),
         gettext_lazy("Demande d'informations envoyée au partenaire."),
     ),
-    "schedule": (
-        cf.ScheduleForm,
-        gettext_lazy("Inscrire en commission"),
-        gettext_lazy("Demande inscrite à l'ordre du jour."),
-    ),
-    "accept": (
+    Action.SCHEDULE: (cf.ScheduleForm, gettext_lazy("Demande inscrite à l'ordre du jour.")),
+    Action.ACCEPT: (
         cf.AcceptForm,
-        gettext_lazy("Avis favorable"),
         gettext_lazy("Avis favorable enregistré ; le partenaire est prévenu."),
     ),
-    "decline": (
+    Action.DECLINE: (
         cf.DeclineForm,
-        gettext_lazy("Avis défavorable"),
         gettext_lazy("Avis défavorable enregistré ; le partenaire est prévenu."),
     ),
-    "reorient": (
+    Action.REORIENT: (
         cf.ReorientForm,
-        gettext_lazy("Réorienter vers un autre établissement"),
         gettext_lazy("Demande réorientée ; l'autre commission et le partenaire sont prévenus."),
     ),
-    "record_arrival": (
-        cf.ArrivalForm,
-        gettext_lazy("Enregistrer l'arrivée"),
-        gettext_lazy("Arrivée enregistrée."),
-    ),
-    "record_no_show": (
-        cf.NoShowForm,
-        gettext_lazy("La personne ne s'est pas présentée"),
-        gettext_lazy("Absence enregistrée."),
-    ),
-    "cancel": (
-        cf.CancelForm,
-        gettext_lazy("Annuler l'admission"),
-        gettext_lazy("Admission annulée."),
-    ),
+    Action.RECORD_ARRIVAL: (cf.ArrivalForm, gettext_lazy("Arrivée enregistrée.")),
+    Action.RECORD_NO_SHOW: (cf.NoShowForm, gettext_lazy("Absence enregistrée.")),
+    Action.CANCEL: (cf.CancelForm, gettext_lazy("Admission annulée.")),
+}
+TITLES = {
+    Action.REORIENT: gettext_lazy("Réorienter vers un autre établissement"),
+    Action.RECORD_NO_SHOW: gettext_lazy("La personne ne s'est pas présentée"),
 }
 
 
-def _internal_actor(request):
-    actor = actor_for(request)
-    if not (actor.is_internal and (actor.commission_targets or actor.is_management)):
-        raise Http404
-    return actor
-
-
 def _targets(actor):
-    from cms.models import EstablishmentPage, ProgrammePage
-
     pages = [
         *EstablishmentPage.objects.prefetch_related("places"),
         *ProgrammePage.objects.all(),
@@ -105,7 +94,7 @@ def _targets(actor):
 
 @login_required
 def queue(request):
-    actor = _internal_actor(request)
+    actor = commission_or_404(actor_for(request))
     targets = _targets(actor)
     target_ids = [p.pk for p in targets]
     chosen = request.GET.get("etablissement", "")
@@ -173,8 +162,6 @@ def queue(request):
 
 def capacity_warning(referral, place_type=None) -> str | None:
     """A warning (not a refusal) when accepting would go beyond the establishment's places."""
-    from .targets import get_target
-
     page = get_target(referral.target_id)
     if page is None:
         return None
@@ -188,8 +175,6 @@ def capacity_warning(referral, place_type=None) -> str | None:
             "places au total."
         ) % {"n": awaiting_total, "total": total}
     if place_type:
-        from cms.choices import PlaceType
-
         label = PlaceType(place_type).label
         of_type = places.get(label, 0)
         awaiting_of_type = awaiting.filter(place_type=place_type).count()
@@ -210,9 +195,11 @@ def act(request, pk, action):
     """One form per commission action; the workflow decides whether it is allowed."""
     if action not in ACTIONS:
         raise Http404
-    actor = _internal_actor(request)
+    action = Action(action)
+    actor = commission_or_404(actor_for(request))
     referral = get_visible_or_404(actor, pk, visible_referrals(actor).select_related("target"))
-    form_class, title, success = ACTIONS[action]
+    form_class, success = ACTIONS[action]
+    title = TITLES.get(action, action.label)
     transition = workflow.TRANSITIONS[action]
     if not plays(actor, transition.side, referral):
         return render(
@@ -223,7 +210,7 @@ def act(request, pk, action):
         )
     form = form_class(request.POST if request.method == "POST" else None, referral=referral)
     warning = None
-    if action == "accept":
+    if action == Action.ACCEPT:
         warning = capacity_warning(referral, form.data.get("place_type") if form.is_bound else None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -258,7 +245,7 @@ def act(request, pk, action):
 @login_required
 @require_POST
 def add_note(request, pk):
-    actor = _internal_actor(request)
+    actor = commission_or_404(actor_for(request))
     referral = get_visible_or_404(actor, pk)
     form = cf.NoteForm(request.POST)
     if not form.is_valid():
@@ -276,7 +263,7 @@ def add_note(request, pk):
 @login_required
 @require_POST
 def day_centre(request, pk):
-    actor = _internal_actor(request)
+    actor = commission_or_404(actor_for(request))
     referral = get_visible_or_404(actor, pk)
     form = cf.DayCentreForm(request.POST)
     if not form.is_valid():
@@ -298,7 +285,7 @@ def day_centre(request, pk):
 @login_required
 @require_POST
 def batch(request):
-    actor = _internal_actor(request)
+    actor = commission_or_404(actor_for(request))
     ids = request.POST.getlist("referrals")
     referrals = {
         str(r.pk): r
@@ -354,8 +341,6 @@ def _valid_uuids(values):
 
 
 def _redirect_back(target):
-    from django.utils.http import url_has_allowed_host_and_scheme
-
     if target.startswith("/") and url_has_allowed_host_and_scheme(target, allowed_hosts=None):
         return redirect(target)
     return redirect("commission:queue")
@@ -364,17 +349,10 @@ def _redirect_back(target):
 # --- commission sessions --------------------------------------------------------------------
 
 
-def _sessions_for(actor):
-    sessions = CommissionSession.objects.select_related("establishment")
-    if actor.is_management:
-        return sessions
-    return sessions.filter(establishment_id__in=actor.commission_targets)
-
-
 @login_required
 def session_list(request):
-    actor = _internal_actor(request)
-    sessions = _sessions_for(actor).annotate(
+    actor = commission_or_404(actor_for(request))
+    sessions = visible_sessions(actor).annotate(
         agenda_size=Count("referrals", filter=Q(referrals__status=Status.UNDER_REVIEW))
     )
     today = timezone.localdate()
@@ -391,11 +369,11 @@ def session_list(request):
 
 @login_required
 def session_edit(request, pk=None):
-    actor = _internal_actor(request)
-    session = get_object_or_404(_sessions_for(actor), pk=pk) if pk else None
-    if session is not None and session.establishment_id not in actor.commission_targets:
-        raise Http404  # management reads sessions, the commission keeps them
-    establishments = [p for p in _targets(actor) if p.pk in actor.commission_targets]
+    actor = commission_or_404(actor_for(request))
+    session = get_object_or_404(visible_sessions(actor), pk=pk) if pk else None
+    if session is not None and not can_keep_sessions(actor, session.establishment_id):
+        raise Http404
+    establishments = [p for p in _targets(actor) if can_keep_sessions(actor, p.pk)]
     if not establishments:
         raise Http404
     form = cf.SessionForm(request.POST or None, instance=session, establishments=establishments)
@@ -421,7 +399,7 @@ def _session_context(actor, session):
     )
     decisions = list(
         ReferralEvent.objects.filter(
-            action__in=["accept", "decline", "reorient"], data__session=session.pk
+            action__in=[Action.ACCEPT, Action.DECLINE, Action.REORIENT], data__session=session.pk
         )
         .select_related("referral", "actor")
         .order_by("created_at")
@@ -437,8 +415,8 @@ def _session_context(actor, session):
 
 @login_required
 def session_detail(request, pk):
-    actor = _internal_actor(request)
-    session = get_object_or_404(_sessions_for(actor), pk=pk)
+    actor = commission_or_404(actor_for(request))
+    session = get_object_or_404(visible_sessions(actor), pk=pk)
     return render(request, "referrals/commission/session.html", _session_context(actor, session))
 
 
@@ -446,8 +424,8 @@ def session_detail(request, pk):
 def session_print(request, pk, document):
     if document not in ("ordre-du-jour", "releve-de-decisions"):
         raise Http404
-    actor = _internal_actor(request)
-    session = get_object_or_404(_sessions_for(actor), pk=pk)
+    actor = commission_or_404(actor_for(request))
+    session = get_object_or_404(visible_sessions(actor), pk=pk)
     context = _session_context(actor, session)
     context["document"] = document
     return render(request, "referrals/commission/session_print.html", context)

@@ -23,8 +23,15 @@ from wagtail.api.v3.auth import BearerTokenAuth
 from accounts.models import Membership
 from cms.choices import ReferralType
 
-from . import workflow
-from .api_schemas import (
+from .. import workflow
+from ..choices import Action
+from ..choices import Status as ReferralStatus
+from ..filters import ReferralFilter
+from ..models import AccessLog, Referral
+from ..partner.forms import ReferralForm
+from ..permissions import Actor, get_visible_or_404, visible_referrals
+from ..targets import check_target, fit_warnings
+from .schemas import (
     ErrorOut,
     EventOut,
     MessageIn,
@@ -34,12 +41,6 @@ from .api_schemas import (
     ReferralPageOut,
     WithdrawIn,
 )
-from .choices import Status as ReferralStatus
-from .filters import ReferralFilter
-from .forms import ReferralForm, fit_warnings
-from .models import AccessLog, Referral
-from .permissions import Actor, get_visible_or_404, visible_referrals
-from .targets import check_target
 
 DESCRIPTION = """
 API des orientations de L'Îlot, pour les logiciels des partenaires (SPIP, SIAO, France Travail…).
@@ -280,7 +281,7 @@ def _get(actor: Actor, referral_id, *, related=False) -> Referral:
 
 def _detail(referral: Referral, actor: Actor) -> Referral:
     """The referral with what the reader may do on it now."""
-    referral.allowed_actions = [t.name for t in workflow.allowed_actions(actor, referral)]
+    referral.allowed_actions = workflow.allowed_actions(actor, referral)
     referral.warnings = [str(w) for w in fit_warnings(referral)] if actor.is_partner else []
     return referral
 
@@ -475,7 +476,7 @@ def submit_referral(
 ):
     actor = _actor(request, organisation)
     referral = _get(actor, referral_id)
-    workflow.perform(referral, "submit", actor)
+    workflow.perform(referral, Action.SUBMIT, actor)
     return _detail(_get(actor, referral_id, related=True), actor)
 
 
@@ -500,7 +501,7 @@ def withdraw_referral(
     actor = _actor(request, organisation)
     referral = _get(actor, referral_id)
     workflow.perform(
-        referral, "withdraw", actor, reason=payload.reason.value, comment=payload.comment
+        referral, Action.WITHDRAW, actor, reason=payload.reason.value, comment=payload.comment
     )
     return _detail(_get(actor, referral_id, related=True), actor)
 

@@ -1,0 +1,17 @@
+"""Demo data for the portal, loaded by `manage.py load_demo` through the real workflow:
+commission teams and referrals in every state (`base`), and the 2019 CHU La Passerelle data set
+that the yearly figures are checked against (`passerelle_2019`)."""
+
+from core.notifications import muted
+
+from . import base, passerelle_2019
+
+
+def load() -> dict:
+    """Demo data is not news: nobody is emailed while it loads."""
+    with muted():
+        pages = base.establishments()
+        logins = base.load_teams(pages)
+        created = base.load_referrals(pages)
+        created += passerelle_2019.load()
+    return {"logins": logins, "referrals_created": created}
