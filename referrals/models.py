@@ -67,6 +67,35 @@ class CommissionSession(models.Model):
         return f"{self.establishment.title} — {self.date:%d/%m/%Y}"
 
 
+# The referral's fields by theme: the partner's form shows them in this order, a re-orientation
+# copies them to the new referral.
+PERSON_FIELDS = [
+    "first_name",
+    "last_name",
+    "birth_date",
+    "gender",
+    "contact",
+    "location",
+    "location_detail",
+    "origin_departement",
+]
+JUDICIAL_FIELDS = ["judicial_situation", "release_date", "measure_end_date"]
+REQUEST_FIELDS = ["referral_type", "target"]
+NEEDS_FIELDS = [
+    "housing_need",
+    "housing_comment",
+    "employment_need",
+    "employment_comment",
+    "needs_care_support",
+    "health_note",
+    "ties_need",
+    "ties_comment",
+    "wishes",
+]
+CONSENT_FIELDS = ["consent", "consent_date", "consent_method"]
+CONTACT_FIELDS = ["second_contact"]
+
+
 class ReferralQuerySet(models.QuerySet):
     def with_list_data(self):
         return self.select_related("organisation", "officer", "target")

@@ -17,7 +17,18 @@ from cms.choices import PlaceType
 
 from . import notifications
 from .choices import Action, CancelReason, DeclineReason, Status, WithdrawReason
-from .models import Attachment, CommissionSession, InternalNote, Message, Referral, ReferralEvent
+from .models import (
+    CONSENT_FIELDS,
+    JUDICIAL_FIELDS,
+    NEEDS_FIELDS,
+    PERSON_FIELDS,
+    Attachment,
+    CommissionSession,
+    InternalNote,
+    Message,
+    Referral,
+    ReferralEvent,
+)
 from .permissions import (
     Actor,
     Side,
@@ -313,34 +324,17 @@ def _reorient(referral, actor, data):
     return Effect(comment, {"to_target": int(new_target_id), **record}, create_linked)
 
 
+# What a re-orientation copies to the new referral: the person, their situation, needs and
+# consent, and who follows them; not the decisions, dates of the process or the target.
 COPIED_FIELDS = [
     "organisation_id",
     "officer_id",
     "second_contact_id",
-    "first_name",
-    "last_name",
-    "birth_date",
-    "gender",
-    "contact",
-    "location",
-    "location_detail",
-    "origin_departement",
-    "judicial_situation",
-    "release_date",
-    "measure_end_date",
+    *PERSON_FIELDS,
+    *JUDICIAL_FIELDS,
     "referral_type",
-    "housing_need",
-    "housing_comment",
-    "employment_need",
-    "employment_comment",
-    "needs_care_support",
-    "health_note",
-    "ties_need",
-    "ties_comment",
-    "wishes",
-    "consent",
-    "consent_date",
-    "consent_method",
+    *NEEDS_FIELDS,
+    *CONSENT_FIELDS,
 ]
 
 

@@ -87,8 +87,11 @@ def figures_view(request):
         export = request.GET.get("format")
         if export in ("csv", "xlsx"):
             return _export(result, export)
-        query = QueryDict(mutable=True)
-        query.update({"year": year, "establishment": chosen or "", "format": "csv"})
+        exports = {}
+        for export in ("csv", "xlsx"):
+            query = QueryDict(mutable=True)
+            query.update({"year": year, "establishment": chosen or "", "format": export})
+            exports[f"{export}_query"] = query.urlencode()
         context.update(
             {
                 "year": year,
@@ -103,7 +106,7 @@ def figures_view(request):
                     }
                     for establishment in result.establishments
                 ],
-                "csv_query": query.urlencode(),
+                **exports,
             }
         )
     return render(request, "referrals/figures.html", context)

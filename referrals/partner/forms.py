@@ -10,33 +10,15 @@ from cms.models import referral_targets
 from core.forms import DATE_WIDGET
 
 from .. import choices
-from ..models import Referral
-
-PERSON_FIELDS = [
-    "first_name",
-    "last_name",
-    "birth_date",
-    "gender",
-    "contact",
-    "location",
-    "location_detail",
-    "origin_departement",
-]
-JUDICIAL_FIELDS = ["judicial_situation", "release_date", "measure_end_date"]
-REQUEST_FIELDS = ["referral_type", "target"]
-NEEDS_FIELDS = [
-    "housing_need",
-    "housing_comment",
-    "employment_need",
-    "employment_comment",
-    "needs_care_support",
-    "health_note",
-    "ties_need",
-    "ties_comment",
-    "wishes",
-]
-CONSENT_FIELDS = ["consent", "consent_date", "consent_method"]
-CONTACT_FIELDS = ["second_contact"]
+from ..models import (
+    CONSENT_FIELDS,
+    CONTACT_FIELDS,
+    JUDICIAL_FIELDS,
+    NEEDS_FIELDS,
+    PERSON_FIELDS,
+    REQUEST_FIELDS,
+    Referral,
+)
 
 
 class TargetChoiceField(forms.ModelChoiceField):
