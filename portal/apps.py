@@ -6,4 +6,4 @@ class PortalConfig(AppConfig):
     verbose_name = "Portail"
 
     def ready(self):
-        from . import checks  # noqa: F401
+        from . import checks  # noqa: F401  (registers the system checks once apps are loaded)

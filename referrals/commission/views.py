@@ -1,5 +1,6 @@
 """The commission's side: queue, decisions, outcomes, sessions, internal notes."""
 
+import uuid
 from datetime import timedelta
 
 from django.conf import settings
@@ -329,8 +330,6 @@ def batch(request):
 
 
 def _valid_uuids(values):
-    import uuid
-
     valid = []
     for value in values:
         try:
