@@ -37,12 +37,15 @@ class Action(models.TextChoices):
     CONTEST = "contest", _("Contester l'avis")
     WITHDRAW = "withdraw", _("Retirer la demande")
     EXPIRE = "expire", _("Expiration")
+    CLOSE_UNANSWERED = "close_unanswered", _("Clôture faute de décision")
 
     CREATED = "created", _("Brouillon créé")
     REORIENTED_IN = "reoriented_in", _("Demande reçue par réorientation")
     RELEASE_DATE_CHANGED = "release_date_changed", _("Date de sortie modifiée")
     DOCUMENT_ADDED = "document_added", _("Document ajouté")
     DAY_CENTRE_CONTACT = "day_centre_contact", _("Venue à l'accueil de jour")
+    ATTACHMENTS_DELETED = "attachments_deleted", _("Documents supprimés (durée de conservation)")
+    ANONYMISED = "anonymised", _("Dossier anonymisé")
 
 
 class Gender(models.TextChoices):

@@ -1,6 +1,8 @@
 import django_filters
 from django import forms
 from django.db.models import Q
+from django.http import QueryDict
+from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 from wagtail.models import Page
 
@@ -86,3 +88,44 @@ class ReferralFilter(django_filters.FilterSet):
         for word in value.split():
             condition |= Q(last_name__icontains=word) | Q(first_name__icontains=word)
         return queryset.filter(condition)
+
+
+SEARCH_FIELD = "q"
+SEARCHING = "recherche"  # in the URL while a name search (kept in the session) applies
+
+
+def filter_data(request, list_name: str) -> tuple[QueryDict | None, object]:
+    """The list's filters from the query string, and the name search from the session.
+
+    Names never travel in URLs (they would land in the access logs of every proxy): the search
+    box is POSTed, kept in the session for this list, and the browser is redirected to the
+    list's address with the other filters only. Returns (data for the filter, a redirect or
+    None)."""
+    key = f"referral_search:{list_name}"
+    if request.method == "POST":
+        request.session[key] = request.POST.get(SEARCH_FIELD, "").strip()[:100]
+        query = request.POST.copy()
+        for name in (SEARCH_FIELD, "csrfmiddlewaretoken", "page"):
+            query.pop(name, None)
+        query = _without_empty(query)
+        if request.session[key]:
+            query[SEARCHING] = "1"
+        else:
+            query.pop(SEARCHING, None)
+        return None, redirect(f"{request.path}?{query.urlencode()}" if query else request.path)
+    data = request.GET.copy()
+    data.pop(SEARCH_FIELD, None)  # an old link with a name: ignored, never echoed
+    if SEARCHING in data and request.session.get(key):
+        data[SEARCH_FIELD] = request.session[key]
+    elif not data:
+        request.session.pop(key, None)  # the list's own address clears the search
+    return (data or None), None
+
+
+def _without_empty(query: QueryDict) -> QueryDict:
+    kept = QueryDict(mutable=True)
+    for name in query:
+        values = [v for v in query.getlist(name) if v]
+        if values:
+            kept.setlist(name, values)
+    return kept

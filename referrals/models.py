@@ -254,6 +254,7 @@ class Referral(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
     last_reminder_at = models.DateTimeField(null=True, blank=True, editable=False)
+    anonymised_at = models.DateTimeField(_("anonymisée le"), null=True, blank=True, editable=False)
 
     objects = ReferralQuerySet.as_manager()
 
@@ -323,6 +324,7 @@ class ReferralEvent(models.Model):
         RELEASE_DATE = "release_date", _("Date de sortie modifiée")
         DOCUMENT = "document", _("Document ajouté")
         OUTCOME = "outcome", _("Suite enregistrée")
+        RETENTION = "retention", _("Durée de conservation")
 
     referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=20, choices=Kind.choices)
@@ -422,33 +424,56 @@ class Attachment(models.Model):
 
 
 class AccessLog(models.Model):
-    """Who read a referral or one of its documents, and when: every access is traced."""
+    """The access journal: who read which personal data, acting for which organisation, when,
+    from where, and every refused attempt. Append-only: on PostgreSQL a trigger refuses UPDATE
+    and DELETE except for the retention purge (`referrals.retention`). An entry outlives the
+    referral it names (no foreign-key constraint), so that a deleted draft's readers stay known."""
 
     class Action(models.TextChoices):
         VIEW = "view", _("Consultation")
         DOWNLOAD = "download", _("Téléchargement d'un document")
         API_READ = "api_read", _("Lecture par l'API")
+        LIST = "list", _("Liste ou recherche")
+        PRINT = "print", _("Document imprimable")
+        EXPORT = "export", _("Export")
+        ACCESS_EXPORT = "access_export", _("Export du droit d'accès")
+        REFUSED = "refused", _("Accès refusé")
+        PURGE = "purge", _("Purge de conservation")
 
-    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="accesses")
+    referral = models.ForeignKey(
+        Referral,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="accesses",
+    )
+    # No constraint either: the journal keeps who it was even if the account is deleted.
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
     )
     organisation = models.ForeignKey(
-        "accounts.Organisation", null=True, on_delete=models.SET_NULL, related_name="+"
+        "accounts.Organisation",
+        null=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
     )
-    action = models.CharField(max_length=10, choices=Action.choices)
+    action = models.CharField(max_length=20, choices=Action.choices)
+    details = models.JSONField(default=dict, blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    request_id = models.CharField(max_length=64, blank=True)
     at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:
         verbose_name = _("accès")
         verbose_name_plural = _("journal des accès")
         ordering = ["-at"]
+        indexes = [models.Index(fields=["user", "-at"]), models.Index(fields=["referral", "-at"])]
 
     def __str__(self):
         return f"{self.referral_id} {self.action} {self.at:%Y-%m-%d %H:%M}"
-
-    @classmethod
-    def trace(cls, actor, referral, action):
-        return cls.objects.create(
-            referral=referral, user=actor.user, organisation=actor.organisation, action=action
-        )

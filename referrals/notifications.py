@@ -129,6 +129,14 @@ class ReferralExpired(ReferralNotification):
     )
 
 
+class ReferralClosedUnanswered(ReferralNotification):
+    subject = _("demande close sans décision")
+    summary = _(
+        "La demande est restée sans décision de la commission pendant plusieurs semaines : elle "
+        "est close. Contactez l'établissement ou créez une nouvelle demande si besoin."
+    )
+
+
 class NewMessage(ReferralNotification):
     subject = _("nouveau message")
     summary = _("Un nouveau message a été publié sur la demande d'orientation.")
@@ -152,6 +160,7 @@ BY_TRANSITION = {
     Action.CONTEST: DeclineContested,
     Action.WITHDRAW: ReferralWithdrawn,
     Action.EXPIRE: ReferralExpired,
+    Action.CLOSE_UNANSWERED: ReferralClosedUnanswered,
 }
 
 

@@ -19,12 +19,14 @@ In prose:
 
 from dataclasses import dataclass, field
 
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import Http404
 from wagtail.models import Page
 
 from accounts.models import InternalRole, Membership
 
+from . import journal
 from .choices import Status
 from .models import CommissionSession, Referral
 
@@ -45,6 +47,7 @@ class Actor:
     commission_targets: set[int] = field(default_factory=set)
     head_targets: set[int] = field(default_factory=set)
     is_management: bool = False
+    request: object = field(default=None, repr=False, compare=False)  # for the access journal
 
     @classmethod
     def system(cls) -> "Actor":
@@ -85,6 +88,7 @@ def actor_for(request) -> Actor:
         request._referral_actor = Actor.for_membership(
             request.user, getattr(request, "current_membership", None)
         )
+        request._referral_actor.request = request
     return request._referral_actor
 
 
@@ -103,10 +107,13 @@ def visible_referrals(actor: Actor):
 
 
 def get_visible_or_404(actor: Actor, pk, queryset=None) -> Referral:
+    """The referral if the actor may read it; otherwise a 404, and the refused attempt is
+    journaled (a referral that does not exist and one that is not yours look the same)."""
     queryset = queryset if queryset is not None else visible_referrals(actor)
     try:
         return queryset.get(pk=pk)
-    except (Referral.DoesNotExist, ValueError) as error:
+    except (Referral.DoesNotExist, ValueError, ValidationError) as error:
+        journal.record(actor, journal.Kind.REFUSED, requested=str(pk)[:64])
         raise Http404 from error
 
 

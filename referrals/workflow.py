@@ -416,6 +416,13 @@ def _expire(referral, actor, data):
     return Effect(_("Demande d'informations restée sans réponse."))
 
 
+def _close_unanswered(referral, actor, data):
+    return Effect(
+        _("Demande restée sans décision de la commission : close automatiquement."),
+        {"reason": "sans_decision"},
+    )
+
+
 def _contested_already(referral) -> str | None:
     if referral.contested:
         return _("Un avis défavorable ne peut être contesté qu'une fois.")
@@ -480,6 +487,13 @@ TRANSITIONS = {
             _withdraw,
         ),
         Transition(A.EXPIRE, frozenset({S.INFO_REQUESTED}), S.EXPIRED, Side.SYSTEM, _expire),
+        Transition(
+            A.CLOSE_UNANSWERED,
+            frozenset({S.SUBMITTED, S.UNDER_REVIEW}),
+            S.EXPIRED,
+            Side.SYSTEM,
+            _close_unanswered,
+        ),
     ]
 }
 

@@ -14,6 +14,13 @@ def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
+def env_days(name: str, default: int):
+    """A number of days; anything else is kept as given, for the system check to refuse it
+    with a clear message (portal.E002)."""
+    value = os.environ.get(name, str(default)).strip()
+    return int(value) if value.isdigit() else value
+
+
 def env_bool(name: str, default: bool = False) -> bool:
     value = os.environ.get(name)
     if value is None:
@@ -74,6 +81,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "core.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -330,3 +338,12 @@ ORGANISATION_NAME = _("L'Îlot")
 REFERRAL_INFO_REQUEST_EXPIRY_DAYS = int(os.environ.get("REFERRAL_INFO_REQUEST_EXPIRY_DAYS", "30"))
 REFERRAL_REMINDER_DAYS = int(os.environ.get("REFERRAL_REMINDER_DAYS", "10"))
 REFERRAL_WAITING_DAYS = int(os.environ.get("REFERRAL_WAITING_DAYS", "10"))
+
+# Retention of personal data (README, "Sécurité et données personnelles"): days after which
+# the daily purge deletes or anonymises. Each must be a positive whole number (system check).
+RETENTION_ATTACHMENTS_DAYS = env_days("RETENTION_ATTACHMENTS_DAYS", 183)  # after the decision
+RETENTION_REFERRALS_DAYS = env_days("RETENTION_REFERRALS_DAYS", 730)  # after the last activity
+RETENTION_DRAFTS_DAYS = env_days("RETENTION_DRAFTS_DAYS", 90)  # drafts never submitted
+RETENTION_UNANSWERED_DAYS = env_days("RETENTION_UNANSWERED_DAYS", 60)  # waiting for a decision
+RETENTION_JOURNAL_DAYS = env_days("RETENTION_JOURNAL_DAYS", 365)  # access journal entries
+RETENTION_NOTICE_DAYS = env_days("RETENTION_NOTICE_DAYS", 30)  # notice before anonymising

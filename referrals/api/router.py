@@ -23,11 +23,11 @@ from wagtail.api.v3.auth import BearerTokenAuth
 from accounts.models import Membership
 from cms.choices import ReferralType
 
-from .. import workflow
+from .. import journal, workflow
 from ..choices import Action
 from ..choices import Status as ReferralStatus
 from ..filters import ReferralFilter
-from ..models import AccessLog, Referral
+from ..models import Referral
 from ..partner.forms import ReferralForm
 from ..permissions import Actor, get_visible_or_404, visible_referrals
 from ..targets import check_target, fit_warnings
@@ -256,6 +256,7 @@ def _actor(request, organisation: int | None) -> Actor:
     if not hasattr(request, "_api_actor"):
         membership = _membership(request.user, organisation)
         request._api_actor = Actor.for_membership(request.user, membership)
+        request._api_actor.request = request
     return request._api_actor
 
 
@@ -329,11 +330,13 @@ def list_referrals(
             },
         )
     queryset = filterset.qs.order_by("-created_at", "pk")
+    items = list(queryset[filters.offset : filters.offset + filters.limit])
+    journal.record_rows(actor, journal.Kind.API_READ, items, what="list")
     return {
         "count": queryset.count(),
         "limit": filters.limit,
         "offset": filters.offset,
-        "items": list(queryset[filters.offset : filters.offset + filters.limit]),
+        "items": items,
     }
 
 
@@ -449,7 +452,7 @@ def get_referral(
 ):
     actor = _actor(request, organisation)
     referral = _get(actor, referral_id, related=True)
-    AccessLog.trace(actor, referral, AccessLog.Action.API_READ)
+    journal.record(actor, journal.Kind.API_READ, referral)
     return _detail(referral, actor)
 
 
@@ -518,6 +521,7 @@ def list_messages(
 ):
     actor = _actor(request, organisation)
     referral = _get(actor, referral_id)
+    journal.record(actor, journal.Kind.API_READ, referral, what="messages")
     return list(referral.messages.select_related("author", "organisation"))
 
 
@@ -562,6 +566,7 @@ def list_events(
 ):
     actor = _actor(request, organisation)
     referral = _get(actor, referral_id)
+    journal.record(actor, journal.Kind.API_READ, referral, what="events")
     return list(referral.events.select_related("actor", "organisation"))
 
 

@@ -19,9 +19,9 @@ from django.views.decorators.http import require_POST
 from cms.choices import PlaceType
 from cms.models import EstablishmentPage, ProgrammePage
 
-from .. import workflow
+from .. import journal, workflow
 from ..choices import Action, Status
-from ..filters import ReferralFilter
+from ..filters import ReferralFilter, filter_data
 from ..models import Referral, ReferralEvent
 from ..permissions import (
     actor_for,
@@ -101,8 +101,11 @@ def queue(request):
     chosen = request.GET.get("etablissement", "")
     scope = [p for p in targets if str(p.pk) == chosen] or targets
     scope_ids = [p.pk for p in scope]
+    data, redirect_to = filter_data(request, "commission")
+    if redirect_to:
+        return redirect_to
     base = visible_referrals(actor).filter(target_id__in=scope_ids)
-    filterset = ReferralFilter(request.GET or None, queryset=base, targets=target_ids)
+    filterset = ReferralFilter(data, queryset=base, targets=target_ids)
     filtered = filterset.qs if filterset.is_bound and filterset.is_valid() else base
     now = timezone.now()
     today = timezone.localdate()
@@ -141,6 +144,7 @@ def queue(request):
         for page in scope
     ]
     batchable = [r.pk for c in columns if c["key"] in ("new", "scheduled") for r in c["rows"]]
+    journal.record_rows(actor, journal.Kind.LIST, [r for c in columns for r in c["rows"]])
     return render(
         request,
         "referrals/commission/queue.html",
@@ -408,15 +412,22 @@ def _session_context(actor, session):
         "agenda": [r for r in agenda if r.status == Status.UNDER_REVIEW],
         "decisions": decisions,
         "members": list(session.members_present.all()),
-        "can_edit": session.establishment_id in actor.commission_targets,
+        "can_edit": can_keep_sessions(actor, session.establishment_id),
     }
+
+
+def _shown(context) -> list:
+    """The referrals a session's page or documents show."""
+    return [*context["agenda"], *(event.referral for event in context["decisions"])]
 
 
 @login_required
 def session_detail(request, pk):
     actor = commission_or_404(actor_for(request))
     session = get_object_or_404(visible_sessions(actor), pk=pk)
-    return render(request, "referrals/commission/session.html", _session_context(actor, session))
+    context = _session_context(actor, session)
+    journal.record_rows(actor, journal.Kind.LIST, _shown(context), session=session.pk)
+    return render(request, "referrals/commission/session.html", context)
 
 
 @login_required
@@ -427,4 +438,5 @@ def session_print(request, pk, document):
     session = get_object_or_404(visible_sessions(actor), pk=pk)
     context = _session_context(actor, session)
     context["document"] = document
+    journal.record_rows(actor, journal.Kind.PRINT, _shown(context), document=document)
     return render(request, "referrals/commission/session_print.html", context)

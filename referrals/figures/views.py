@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 
 from core.exports import csv_response, xlsx_response
 
+from .. import journal
 from ..models import ReferralEvent
 from ..permissions import actor_for, figures_establishments
 from .definitions import DECISIONS, TRANSITION, YearlyFigures, yearly_figures
@@ -86,6 +87,7 @@ def figures_view(request):
         result = yearly_figures(year, ids)
         export = request.GET.get("format")
         if export in ("csv", "xlsx"):
+            journal.record(actor, journal.Kind.EXPORT, what="figures", year=year, format=export)
             return _export(result, export)
         exports = {}
         for export in ("csv", "xlsx"):

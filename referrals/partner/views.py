@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.html import strip_tags
@@ -19,10 +19,10 @@ from django.views.decorators.http import require_POST
 from cms.choices import Public
 from cms.models import referral_targets
 
-from .. import workflow
+from .. import journal, workflow
 from ..choices import Action, Status
-from ..filters import ReferralFilter
-from ..models import AccessLog, Referral
+from ..filters import SEARCH_FIELD, ReferralFilter, filter_data
+from ..models import Referral
 from ..permissions import (
     Side,
     actor_for,
@@ -72,10 +72,13 @@ def referral_list(request):
     actor = actor_for(request)
     if not reads_referral_lists(actor):
         raise Http404
+    data, redirect_to = filter_data(request, "partner")
+    if redirect_to:
+        return redirect_to
     base = visible_referrals(actor)
     targets = [page.pk for page in referral_targets()]
     filterset = ReferralFilter(
-        request.GET or None,
+        data,
         queryset=base.with_list_data(),
         organisation=actor.organisation if actor.is_partner else None,
         targets=targets,
@@ -107,8 +110,11 @@ def referral_list(request):
         .with_list_data()
         .order_by("status_changed_at")[:10]
     )
-    query = request.GET.copy()
+    query = (data or QueryDict()).copy()
     query.pop("page", None)
+    query.pop(SEARCH_FIELD, None)
+    soon, waiting = list(soon), list(waiting)
+    journal.record_rows(actor, journal.Kind.LIST, [*page.object_list, *soon, *waiting])
     return render(
         request,
         "referrals/list.html",
@@ -117,8 +123,8 @@ def referral_list(request):
             "page_obj": page,
             "counts": [(value, label, counts.get(value, 0)) for value, label in Status.choices],
             "total": sum(counts.values()),
-            "soon": list(soon),
-            "waiting": list(waiting),
+            "soon": soon,
+            "waiting": waiting,
             "query": query.urlencode(),
             "actor": actor,
             "today": today,
@@ -213,7 +219,7 @@ def referral_detail(request, pk):
     referral = get_visible_or_404(
         actor, pk, visible_referrals(actor).select_related("organisation", "officer", "target")
     )
-    AccessLog.trace(actor, referral, AccessLog.Action.VIEW)
+    journal.record(actor, journal.Kind.VIEW, referral)
     events = list(referral.events.select_related("actor", "organisation"))
     history = []
     previous = referral.reoriented_from
@@ -418,7 +424,7 @@ def attachment_download(request, pk, attachment_id):
     actor = actor_for(request)
     referral = get_visible_or_404(actor, pk)
     attachment = get_object_or_404(referral.attachments, pk=attachment_id)
-    AccessLog.trace(actor, referral, AccessLog.Action.DOWNLOAD)
+    journal.record(actor, journal.Kind.DOWNLOAD, referral, attachment=str(attachment.pk))
     response = FileResponse(
         attachment.file.open("rb"),
         as_attachment=True,

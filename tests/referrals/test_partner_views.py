@@ -279,7 +279,7 @@ def test_dashboard_filters_and_highlights(client, officer, chemin_vert):
     assert "Sortie dans les 7 prochains jours" in page
     assert "BIENTÔT" in page and "PLUSTARD" in page
     assert "AILLEURS" not in page
-    page = text(client.get(reverse("referrals:list"), {"q": later.reference}))
+    page = text(client.post(reverse("referrals:list"), {"q": later.reference}, follow=True))
     assert "PLUSTARD" in page and "BIENTÔT" not in page.split("<table")[1]
     page = text(client.get(reverse("referrals:list"), {"status": "submitted"}))
     assert "BIENTÔT" in page.split("<table")[1] and "PLUSTARD" not in page.split("<table")[1]

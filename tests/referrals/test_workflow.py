@@ -46,6 +46,8 @@ ALLOWED = {
     ("withdraw", S.INFO_REQUESTED): S.WITHDRAWN,
     ("withdraw", S.UNDER_REVIEW): S.WITHDRAWN,
     ("expire", S.INFO_REQUESTED): S.EXPIRED,
+    ("close_unanswered", S.SUBMITTED): S.EXPIRED,
+    ("close_unanswered", S.UNDER_REVIEW): S.EXPIRED,
 }
 ACTIONS = sorted(workflow.TRANSITIONS)
 SIDE = {
@@ -62,6 +64,7 @@ SIDE = {
     "record_no_show": "head",
     "cancel": "head",
     "expire": "system",
+    "close_unanswered": "system",
 }
 
 

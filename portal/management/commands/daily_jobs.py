@@ -6,7 +6,8 @@ from portal.tasks import daily_jobs
 class Command(BaseCommand):
     help = (
         "Enqueue the daily jobs for the task worker: expiry of unanswered information requests, "
-        "reminders to the commissions, daily digests. Run it once a day (cron, systemd timer)."
+        "reminders to the commissions, retention of personal data, daily digests. Run it once a "
+        "day (cron, systemd timer)."
     )
 
     def add_arguments(self, parser):
@@ -20,7 +21,7 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"Demandes expirées : {result['expired']} ; rappels de décision : "
                 f"{result['decision']} ; rappels de suite : {result['outcome']} ; "
-                f"résumés envoyés : {result['digests']}"
+                f"conservation : {result['retention']} ; résumés envoyés : {result['digests']}"
             )
         else:
             daily_jobs.enqueue()
