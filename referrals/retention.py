@@ -77,19 +77,23 @@ def last_activity(queryset=None):
     message."""
     queryset = Referral.objects.all() if queryset is None else queryset
 
-    def latest(model):
-        return Subquery(
-            model.objects.filter(referral=OuterRef("pk"))
-            .order_by("-created_at")
-            .values("created_at")[:1],
-            output_field=DateTimeField(),
+    def latest(rows):
+        return Coalesce(
+            Subquery(
+                rows.filter(referral=OuterRef("pk"))
+                .order_by("-created_at")
+                .values("created_at")[:1],
+                output_field=DateTimeField(),
+            ),
+            "updated_at",
         )
 
     return queryset.annotate(
         last_activity=Greatest(
             "updated_at",
-            Coalesce(latest(ReferralEvent), "updated_at"),
-            Coalesce(latest(Message), "updated_at"),
+            # The purge's own events (documents deleted) are not activity.
+            latest(ReferralEvent.objects.exclude(kind=ReferralEvent.Kind.RETENTION)),
+            latest(Message.objects.all()),
         )
     )
 
