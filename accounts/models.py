@@ -140,6 +140,7 @@ class InternalRole(models.Model):
         HEAD = "head", _("Chef d'établissement")
         MANAGEMENT = "management", _("Direction")
         EDITOR = "editor", _("Éditeur du site")
+        DPO = "dpo", _("Délégué à la protection des données")
 
     membership = models.ForeignKey(
         Membership, on_delete=models.CASCADE, related_name="internal_roles"
@@ -165,7 +166,7 @@ class InternalRole(models.Model):
                 condition=models.Q(
                     role__in=["commission_member", "head"], establishment__isnull=False
                 )
-                | models.Q(role__in=["management", "editor"], establishment__isnull=True),
+                | models.Q(role__in=["management", "editor", "dpo"], establishment__isnull=True),
                 name="internal_role_scope",
             ),
         ]

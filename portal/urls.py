@@ -26,6 +26,7 @@ urlpatterns = [
     path("espace/", views.dashboard, name="dashboard"),
     path("orientations/", include("referrals.partner.urls")),
     path("commission/", include("referrals.commission.urls")),
+    path("donnees-personnelles/", include("referrals.privacy.urls")),
     path("api/orientations/v1/", include("referrals.api.urls")),
     path("api/v3/site/", cms_api.site_api.urls),
     path("api/v3/", cms_api.v3_urls()),

@@ -7,7 +7,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 
 from accounts.permissions import can_manage
-from referrals.permissions import actor_for, uses_commission_area
+from referrals.permissions import actor_for, reads_journal, runs_rights, uses_commission_area
 
 
 @never_cache
@@ -37,7 +37,9 @@ def dashboard(request):
             "internal_roles": internal_roles,
             "can_manage": membership is not None
             and can_manage(request.user, membership.organisation),
-            "reads_referrals": uses_commission_area(actor_for(request)),
+            "reads_referrals": uses_commission_area(actor := actor_for(request)),
+            "reads_journal": reads_journal(actor),
+            "runs_rights": runs_rights(actor),
         },
     )
 

@@ -46,6 +46,7 @@ class Action(models.TextChoices):
     DAY_CENTRE_CONTACT = "day_centre_contact", _("Venue à l'accueil de jour")
     ATTACHMENTS_DELETED = "attachments_deleted", _("Documents supprimés (durée de conservation)")
     ANONYMISED = "anonymised", _("Dossier anonymisé")
+    RECTIFIED = "rectified", _("Données de la personne rectifiées")
 
 
 class Gender(models.TextChoices):

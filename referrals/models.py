@@ -325,6 +325,7 @@ class ReferralEvent(models.Model):
         DOCUMENT = "document", _("Document ajouté")
         OUTCOME = "outcome", _("Suite enregistrée")
         RETENTION = "retention", _("Durée de conservation")
+        CORRECTION = "correction", _("Rectification")
 
     referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=20, choices=Kind.choices)

@@ -12,6 +12,8 @@ In prose:
   favourable, unfavourable, re-orientation, outcomes (`Side.HEAD`).
 - **Management** (direction of L'Îlot) reads every submitted referral, every session and every
   establishment's figures, and decides nothing.
+- The **data protection officer** (DPO) reads every submitted referral, the access journal, and
+  runs the person's rights (access export, erasure); decides nothing.
 - An **editor** only works in the CMS (Wagtail's "Éditeurs" group follows the role, see
   `cms.signals`); the portal's referral pages are closed to them.
 - Organisation admins manage members and invitations (`accounts.permissions`).
@@ -47,6 +49,7 @@ class Actor:
     commission_targets: set[int] = field(default_factory=set)
     head_targets: set[int] = field(default_factory=set)
     is_management: bool = False
+    is_dpo: bool = False
     request: object = field(default=None, repr=False, compare=False)  # for the access journal
 
     @classmethod
@@ -60,6 +63,8 @@ class Actor:
             for role, target in membership.internal_roles.values_list("role", "establishment_id"):
                 if role == InternalRole.Role.MANAGEMENT:
                     actor.is_management = True
+                elif role == InternalRole.Role.DPO:
+                    actor.is_dpo = True
                 elif role in (InternalRole.Role.COMMISSION_MEMBER, InternalRole.Role.HEAD):
                     actor.commission_targets.add(target)
                     if role == InternalRole.Role.HEAD:
@@ -98,9 +103,9 @@ def visible_referrals(actor: Actor):
     management."""
     if actor.is_partner:
         return Referral.objects.filter(organisation_id=actor.membership.organisation_id)
-    if actor.is_internal and (actor.is_management or actor.commission_targets):
+    if actor.is_internal and (actor.is_management or actor.is_dpo or actor.commission_targets):
         submitted = Referral.objects.exclude(status=Status.DRAFT)
-        if actor.is_management:
+        if actor.is_management or actor.is_dpo:
             return submitted
         return submitted.filter(target_id__in=actor.commission_targets)
     return Referral.objects.none()
@@ -233,5 +238,43 @@ def figures_establishments(actor: Actor) -> list[tuple[int, str]]:
 
 
 def sees_access_log(actor: Actor) -> bool:
-    """Who read a referral: management."""
-    return actor.is_management
+    """Who read a referral (on its page): management and the DPO."""
+    return actor.is_management or actor.is_dpo
+
+
+def reads_journal(actor: Actor) -> bool:
+    return actor.is_internal and bool(actor.is_management or actor.is_dpo or actor.head_targets)
+
+
+def journal_scope(actor: Actor):
+    """Whose journal entries the actor may read: None for all (management, DPO), the ids of
+    their establishments for a head; Http404 for anyone else."""
+    if actor.is_management or actor.is_dpo:
+        return None
+    if actor.is_internal and actor.head_targets:
+        return set(actor.head_targets)
+    raise Http404
+
+
+def runs_rights(actor: Actor) -> bool:
+    """Who answers a person's rights (access export, erasure): heads for the referrals of their
+    establishments, and the DPO for all."""
+    return actor.is_internal and bool(actor.is_dpo or actor.head_targets)
+
+
+def rights_referrals(actor: Actor):
+    """The referrals whose person's rights the actor may answer."""
+    if not runs_rights(actor):
+        raise Http404
+    submitted = Referral.objects.exclude(status=Status.DRAFT)
+    return submitted if actor.is_dpo else submitted.filter(target_id__in=actor.head_targets)
+
+
+def can_rectify(actor: Actor, referral: Referral) -> bool:
+    """The referring partner corrects the person's details of a submitted referral (the draft is
+    edited as a whole); never once anonymised."""
+    return (
+        is_own_partner(actor, referral)
+        and referral.status != Status.DRAFT
+        and referral.anonymised_at is None
+    )

@@ -297,6 +297,9 @@ def anonymise(referral, actor: Actor | None = None) -> bool:
         InternalNote.objects.filter(referral=locked).update(body=ERASED_TEXT)
         events = ReferralEvent.objects.filter(referral=locked)
         events.exclude(comment="").update(comment="")
+        for event in events.filter(action=Action.RECTIFIED):
+            fields = sorted(event.data.get("changes", {}))
+            ReferralEvent.objects.filter(pk=event.pk).update(data={"fields": fields})
         for event in events.filter(data__has_any_keys=FREE_TEXT_DATA):
             data = {k: v for k, v in event.data.items() if k not in FREE_TEXT_DATA}
             ReferralEvent.objects.filter(pk=event.pk).update(data={**data, "urgent": True})

@@ -6,6 +6,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from .choices import Action, Status
+from .models import Referral
 
 
 def _date(value):
@@ -24,6 +25,16 @@ def event_label(event) -> str:
             "old": _date(event.data.get("from")),
             "new": _date(event.data.get("to")),
         }
+    if event.action == Action.RECTIFIED:
+        changes = event.data.get("changes")
+        if not changes:  # anonymised: only the names of the fields remain
+            return _("Données de la personne rectifiées")
+        return _("Données rectifiées : %(changes)s") % {
+            "changes": " ; ".join(
+                f"{_field_label(name)} « {old} » → « {new} »"
+                for name, (old, new) in changes.items()
+            )
+        }
     if event.action == Action.DOCUMENT_ADDED:
         return _("Document ajouté")
     if event.to_status:
@@ -38,4 +49,8 @@ def event_label(event) -> str:
         if event.action == Action.CONTEST:
             return _("Avis contesté — retour en commission")
         return str(label)
-    return event.get_kind_display()
+    return event.get_action_display() or event.get_kind_display()
+
+
+def _field_label(name) -> str:
+    return str(Referral._meta.get_field(name).verbose_name)

@@ -2,7 +2,8 @@
 
 Every transition is guarded by state and by the side the actor plays (partner, commission,
 head of the establishment, system), runs in a transaction on a locked row, writes an immutable
-event and sends its notifications through tasks. Views and API call `perform`."""
+event and sends its notifications through tasks. Views and API call `perform`. Error reports
+never show the data these functions handle (`sensitive_variables`)."""
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -12,6 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_variables
 
 from cms.choices import PlaceType
 
@@ -35,6 +37,7 @@ from .permissions import (
     can_add_document,
     can_change_release_date,
     can_post_message,
+    can_rectify,
     plays,
 )
 from .targets import check_target
@@ -126,6 +129,7 @@ def _choice(value, choices, field, message):
     return value
 
 
+@sensitive_variables()
 def perform(referral: Referral, action: Action, actor: Actor, **data) -> Referral:
     """Run `action` on `referral` as `actor`. Raises PermissionDenied, TransitionNotAllowed or
     ValidationError (with French messages) and then changes nothing."""
@@ -501,6 +505,7 @@ TRANSITIONS = {
 # --- operations that are not status changes ---------------------------------------------------
 
 
+@sensitive_variables()
 def create_draft(referral: Referral, actor: Actor, creation_key=None) -> tuple[Referral, bool]:
     """Save `referral` as a new draft of the actor's organisation and log its creation.
 
@@ -545,6 +550,7 @@ def record_creation(referral: Referral, actor: Actor):
     )
 
 
+@sensitive_variables()
 def change_release_date(referral: Referral, actor: Actor, new_date, comment: str = ""):
     with transaction.atomic():
         locked = Referral.objects.select_for_update().get(pk=referral.pk)
@@ -625,6 +631,40 @@ def record_day_centre_contact(referral: Referral, actor: Actor, contact_date) ->
     return locked
 
 
+@sensitive_variables()
+def rectify(referral: Referral, actor: Actor, values: dict) -> Referral:
+    """Correct the person's details of a submitted referral (right of rectification). The event
+    keeps who changed what, from which value to which; anonymisation erases those values."""
+    with transaction.atomic():
+        locked = Referral.objects.select_for_update().get(pk=referral.pk)
+        if not can_rectify(actor, locked):
+            raise PermissionDenied
+        changes = {}
+        for name in PERSON_FIELDS:
+            if name in values and values[name] != getattr(locked, name):
+                changes[name] = [_as_text(getattr(locked, name)), _as_text(values[name])]
+                setattr(locked, name, values[name])
+        if not changes:
+            raise ValidationError(_("Aucune donnée n'a changé."))
+        locked.full_clean(exclude=["target"])
+        locked.version += 1
+        locked.save()
+        ReferralEvent.objects.create(
+            referral=locked,
+            kind=ReferralEvent.Kind.CORRECTION,
+            action=Action.RECTIFIED,
+            actor=actor.user,
+            organisation=actor.organisation,
+            data={"changes": changes},
+        )
+    return locked
+
+
+def _as_text(value) -> str:
+    return value.isoformat() if isinstance(value, date) else str(value or "")
+
+
+@sensitive_variables()
 def add_internal_note(referral: Referral, actor: Actor, body: str):
     body = (body or "").strip()
     if not body:
@@ -634,6 +674,7 @@ def add_internal_note(referral: Referral, actor: Actor, body: str):
     return InternalNote.objects.create(referral=referral, author=actor.user, body=body)
 
 
+@sensitive_variables()
 def post_message(referral: Referral, actor: Actor, body: str) -> Message:
     body = (body or "").strip()
     if not body:

@@ -347,3 +347,5 @@ RETENTION_DRAFTS_DAYS = env_days("RETENTION_DRAFTS_DAYS", 90)  # drafts never su
 RETENTION_UNANSWERED_DAYS = env_days("RETENTION_UNANSWERED_DAYS", 60)  # waiting for a decision
 RETENTION_JOURNAL_DAYS = env_days("RETENTION_JOURNAL_DAYS", 365)  # access journal entries
 RETENTION_NOTICE_DAYS = env_days("RETENTION_NOTICE_DAYS", 30)  # notice before anonymising
+# One user reading more distinct files than this in a day stands out in the journal's page.
+JOURNAL_ALERT_READS = int(os.environ.get("JOURNAL_ALERT_READS", "30"))

@@ -14,12 +14,13 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from cms.choices import PlaceType
 from cms.models import EstablishmentPage, ProgrammePage
 
-from .. import journal, workflow
+from .. import journal, retention, workflow
 from ..choices import Action, Status
 from ..filters import ReferralFilter, filter_data
 from ..models import Referral, ReferralEvent
@@ -94,6 +95,7 @@ def _targets(actor):
 
 
 @login_required
+@sensitive_post_parameters()
 def queue(request):
     actor = commission_or_404(actor_for(request))
     targets = _targets(actor)
@@ -145,6 +147,12 @@ def queue(request):
     ]
     batchable = [r.pk for c in columns if c["key"] in ("new", "scheduled") for r in c["rows"]]
     journal.record_rows(actor, journal.Kind.LIST, [r for c in columns for r in c["rows"]])
+    still_open = [r.pk for c in columns if c["key"] != "closed" for r in c["rows"]]
+    anonymisation_due = set(
+        retention.last_activity(Referral.objects.filter(pk__in=still_open))
+        .filter(last_activity__lt=retention.notice_limit(now))
+        .values_list("pk", flat=True)
+    )
     return render(
         request,
         "referrals/commission/queue.html",
@@ -159,6 +167,7 @@ def queue(request):
             "today": today,
             "waiting_limit": waiting_limit,
             "waiting_days": settings.REFERRAL_WAITING_DAYS,
+            "anonymisation_due": anonymisation_due,
             "batch_form": cf.BatchForm(referral_ids=batchable, establishment_ids=scope_ids),
             "decline_templates": {k: str(v) for k, v in cf.DECLINE_TEMPLATES.items()},
         },
@@ -196,6 +205,7 @@ def capacity_warning(referral, place_type=None) -> str | None:
 
 
 @login_required
+@sensitive_post_parameters()
 def act(request, pk, action):
     """One form per commission action; the workflow decides whether it is allowed."""
     if action not in ACTIONS:
@@ -248,6 +258,7 @@ def act(request, pk, action):
 
 
 @login_required
+@sensitive_post_parameters()
 @require_POST
 def add_note(request, pk):
     actor = commission_or_404(actor_for(request))
@@ -288,6 +299,7 @@ def day_centre(request, pk):
 
 
 @login_required
+@sensitive_post_parameters()
 @require_POST
 def batch(request):
     actor = commission_or_404(actor_for(request))

@@ -140,6 +140,15 @@ class ReleaseDateForm(forms.Form):
     comment = forms.CharField(label=_("Précision (facultatif)"), required=False, max_length=300)
 
 
+class RectificationForm(forms.ModelForm):
+    """The person's details of a submitted referral, to correct them (right of rectification)."""
+
+    class Meta:
+        model = Referral
+        fields = PERSON_FIELDS
+        widgets = {"birth_date": DATE_WIDGET}
+
+
 ALLOWED_TYPES = {
     "application/pdf": {".pdf"},
     "image/jpeg": {".jpg", ".jpeg"},

@@ -15,6 +15,7 @@ urlpatterns = [
     path("<uuid:pk>/retirer/", views.referral_withdraw, name="withdraw"),
     path("<uuid:pk>/contester/", views.referral_contest, name="contest"),
     path("<uuid:pk>/date-de-sortie/", views.referral_release_date, name="release_date"),
+    path("<uuid:pk>/rectifier/", views.referral_rectify, name="rectify"),
     path("<uuid:pk>/messages/", views.referral_message, name="message"),
     path("<uuid:pk>/documents/", views.referral_upload, name="upload"),
     path(

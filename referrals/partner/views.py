@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.html import strip_tags
 from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from cms.choices import Public
@@ -31,6 +32,7 @@ from ..permissions import (
     can_delete_draft,
     can_edit,
     can_post_message,
+    can_rectify,
     get_visible_or_404,
     partner_or_404,
     plays,
@@ -44,6 +46,7 @@ from .forms import (
     AttachmentForm,
     ContestForm,
     MessageForm,
+    RectificationForm,
     ReferralForm,
     ReleaseDateForm,
     WithdrawForm,
@@ -68,6 +71,7 @@ def _target_info(targets) -> dict:
 
 
 @login_required
+@sensitive_post_parameters()
 def referral_list(request):
     actor = actor_for(request)
     if not reads_referral_lists(actor):
@@ -133,6 +137,7 @@ def referral_list(request):
 
 
 @login_required
+@sensitive_post_parameters()
 def referral_create(request):
     actor = partner_or_404(actor_for(request))
     form = ReferralForm(
@@ -159,6 +164,7 @@ def referral_create(request):
 
 
 @login_required
+@sensitive_post_parameters()
 def referral_edit(request, pk):
     actor = partner_or_404(actor_for(request))
     referral = get_visible_or_404(actor, pk)
@@ -244,6 +250,7 @@ def referral_detail(request, pk):
             "can_message": can_post_message(actor, referral),
             "can_upload": can_add_document(actor, referral),
             "can_change_date": can_change_release_date(actor, referral),
+            "can_rectify": can_rectify(actor, referral),
             "warnings": fit_warnings(referral) if actor.is_partner else [],
             "notes": (
                 referral.internal_notes.select_related("author") if actor.is_internal else None
@@ -314,6 +321,7 @@ def _form_action(request, pk, action, form_class, template, title, success):
 
 
 @login_required
+@sensitive_post_parameters()
 def referral_answer(request, pk):
     return _form_action(
         request,
@@ -327,6 +335,7 @@ def referral_answer(request, pk):
 
 
 @login_required
+@sensitive_post_parameters()
 def referral_withdraw(request, pk):
     return _form_action(
         request,
@@ -340,6 +349,7 @@ def referral_withdraw(request, pk):
 
 
 @login_required
+@sensitive_post_parameters()
 def referral_contest(request, pk):
     return _form_action(
         request,
@@ -353,6 +363,38 @@ def referral_contest(request, pk):
 
 
 @login_required
+@sensitive_post_parameters()
+def referral_rectify(request, pk):
+    """The referring partner corrects the person's details; the history keeps old and new."""
+    actor = partner_or_404(actor_for(request))
+    referral = get_visible_or_404(actor, pk)
+    if not can_rectify(actor, referral):
+        messages.error(request, _("Les données de cette demande ne peuvent plus être rectifiées."))
+        return redirect("referrals:detail", pk=referral.pk)
+    form = RectificationForm(request.POST or None, instance=Referral.objects.get(pk=referral.pk))
+    if request.method == "POST" and form.is_valid():
+        try:
+            workflow.rectify(referral, actor, form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error.messages)
+        else:
+            messages.success(
+                request, _("Données rectifiées. L'historique garde l'ancienne valeur.")
+            )
+            return redirect("referrals:detail", pk=referral.pk)
+    return render(
+        request,
+        "referrals/action.html",
+        {
+            "form": form,
+            "referral": referral,
+            "title": _("Rectifier les données de la personne"),
+        },
+    )
+
+
+@login_required
+@sensitive_post_parameters()
 def referral_release_date(request, pk):
     actor = partner_or_404(actor_for(request))
     referral = get_visible_or_404(actor, pk)
@@ -382,6 +424,7 @@ def referral_release_date(request, pk):
 
 
 @login_required
+@sensitive_post_parameters()
 @require_POST
 def referral_message(request, pk):
     actor = actor_for(request)

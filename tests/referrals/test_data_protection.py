@@ -397,3 +397,180 @@ def test_the_2019_figures_survive_anonymisation(client):
         retention.anonymise(referral)
     assert not Referral.objects.filter(anonymised_at__isnull=True).exists()
     assert figures() == before
+
+
+# --- the person's rights -----------------------------------------------------------------------
+
+
+@pytest.fixture
+def dpo():
+    from tests.referrals.factories import management_member
+
+    membership = management_member()
+    membership.internal_roles.update(role=InternalRole.Role.DPO)
+    return membership
+
+
+def find(client, last_name=NAME[1], first_name=NAME[0], birth_date="1988-04-12"):
+    return client.post(
+        reverse("privacy:rights"),
+        {"last_name": last_name, "first_name": first_name, "birth_date": birth_date},
+    )
+
+
+def test_the_access_export_holds_everything_and_is_journaled(client, partner, establishment, dpo):
+    import io
+    import json
+    import zipfile
+
+    referral = submitted(partner, establishment, wishes="Revoir ma fille Léonie")
+    with_document(referral, partner, content=b"%PDF-1.4 le jugement")
+    workflow.post_message(referral, actor(partner), "La sortie est le 3 mars.")
+    head = actor(commission_member(establishment, InternalRole.Role.HEAD))
+    workflow.add_internal_note(referral, head, "Connu du CHRS en 2021.")
+    login(client, dpo.user)
+    # Accents, case and hyphens do not matter.
+    page = text(find(client, last_name="ZWARKOWSKI", first_name="ophelie"))
+    assert referral.reference in page
+    response = client.post(reverse("privacy:access_export"), {"referral": [str(referral.pk)]})
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/zip"
+    archive = zipfile.ZipFile(io.BytesIO(response.content))
+    names = archive.namelist()
+    assert {"resume.html", "donnees.json"} <= set(names)
+    data = json.loads(archive.read("donnees.json"))
+    assert data[0]["reference"] == referral.reference
+    assert data[0]["besoins"]["souhaits"] == "Revoir ma fille Léonie"
+    assert data[0]["messages"][0]["texte"] == "La sortie est le 3 mars."
+    assert data[0]["notes_internes"][0]["texte"] == "Connu du CHRS en 2021."
+    document = next(n for n in names if n.startswith(f"documents/{referral.reference}/"))
+    assert archive.read(document) == b"%PDF-1.4 le jugement"
+    assert NAME[1] in archive.read("resume.html").decode()
+    exported = AccessLog.objects.get(action=AccessLog.Action.ACCESS_EXPORT)
+    assert exported.user == dpo.user
+    assert exported.details == {"references": [referral.reference]}
+
+
+def test_a_person_with_no_file_gets_a_clear_page(client, dpo):
+    login(client, dpo.user)
+    response = find(client, last_name="Inconnu")
+    assert response.status_code == 200
+    assert "Aucun dossier ne correspond à cette personne" in text(response)
+    response = client.post(reverse("privacy:access_export"), {"referral": ["pas-un-uuid"]})
+    assert response.status_code == 302
+
+
+def test_heads_answer_for_their_establishments_only(client, partner, establishment):
+    referral = submitted(partner, establishment)
+    elsewhere = commission_member(EstablishmentFactory(), InternalRole.Role.HEAD)
+    login(client, elsewhere.user)
+    assert referral.reference not in text(find(client))
+    response = client.post(reverse("privacy:access_export"), {"referral": [str(referral.pk)]})
+    assert response.status_code == 302  # nothing exported
+    assert not AccessLog.objects.filter(action=AccessLog.Action.ACCESS_EXPORT).exists()
+    for member in (commission_member(establishment), partner, MembershipFactory()):
+        login(client, member.user)
+        assert client.get(reverse("privacy:rights")).status_code == 404
+        assert client.get(reverse("privacy:journal")).status_code == 404
+
+
+def test_erasure_on_request(client, partner, establishment, head):
+    referral = submitted(partner, establishment)
+    login(client, head.user)
+    response = client.post(reverse("privacy:erasure"), {"referral": [str(referral.pk)]})
+    assert Referral.objects.get(pk=referral.pk).anonymised_at is None  # not confirmed
+    response = client.post(
+        reverse("privacy:erasure"), {"referral": [str(referral.pk)], "confirm": "on"}
+    )
+    assert response.status_code == 302
+    referral.refresh_from_db()
+    assert referral.anonymised_at is not None and referral.last_name == "anonymisée"
+    event = referral.events.get(action=Action.ANONYMISED)
+    assert event.actor == head.user and event.data == {"on_request": True}
+
+
+# --- rectification -----------------------------------------------------------------------------
+
+
+def test_the_partner_rectifies_and_the_history_keeps_old_and_new(
+    client, partner, establishment, head
+):
+    referral = submitted(partner, establishment)
+    login(client, partner.user)
+    url = reverse("referrals:rectify", args=[referral.pk])
+    data = {
+        "first_name": NAME[0],
+        "last_name": "Zwarkowska",
+        "birth_date": "1988-04-12",
+        "gender": "femme",
+        "contact": "",
+        "location": "prison",
+        "location_detail": referral.location_detail,
+        "origin_departement": "",
+    }
+    response = client.post(url, data)
+    assert response.status_code == 302
+    referral.refresh_from_db()
+    assert (referral.last_name, referral.gender) == ("Zwarkowska", "femme")
+    event = referral.events.get(action=Action.RECTIFIED)
+    assert event.actor == partner.user
+    assert event.data["changes"]["last_name"] == [NAME[1], "Zwarkowska"]
+    # The commission sees who changed what.
+    login(client, head.user)
+    page = text(client.get(reverse("referrals:detail", args=[referral.pk])))
+    assert f"« {NAME[1]} » → « Zwarkowska »" in page
+    # Nothing changed: a clear message; another organisation: 404.
+    login(client, partner.user)
+    assert "Aucune donnée n'a changé" in text(client.post(url, {**data, "last_name": "Zwarkowska"}))
+    login(client, MembershipFactory().user)
+    assert client.get(url).status_code == 404
+    # Anonymisation erases the old and new values, keeping the fields' names.
+    retention.anonymise(referral)
+    assert referral.events.get(action=Action.RECTIFIED).data == {"fields": ["gender", "last_name"]}
+
+
+# --- the journal's page ------------------------------------------------------------------------
+
+
+def test_the_journal_page_filters_and_flags_unusual_reads(client, partner, establishment, dpo):
+    referral = submitted(partner, establishment)
+    reader = MembershipFactory()
+    for _ in range(3):
+        other = submitted(partner, establishment)
+        AccessLog.objects.create(referral=other, user=reader.user, action="view")
+    AccessLog.objects.create(referral=referral, user=partner.user, action="view")
+    login(client, dpo.user)
+    with override_settings(JOURNAL_ALERT_READS=2):
+        page = text(client.get(reverse("privacy:journal")))
+    assert "Lectures inhabituelles" in page and reader.user.email in page
+    page = text(client.get(reverse("privacy:journal"), {"reference": referral.reference}))
+    assert page.count("<tr>") == 2  # the header and one entry
+    response = client.get(reverse("privacy:journal"), {"start": "2026-05-02", "end": "2026-05-01"})
+    assert "La date de début est après la date de fin" in text(response)
+
+
+# --- logs --------------------------------------------------------------------------------------
+
+
+def test_names_appear_in_no_log_record(client, partner, establishment, head, caplog):
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    login(client, partner.user)
+    referral = submitted(partner, establishment)
+    client.get(reverse("referrals:list"))
+    client.post(reverse("referrals:list"), {"q": NAME[1]}, follow=True)
+    client.get(reverse("referrals:detail", args=[referral.pk]))
+    client.post(reverse("referrals:message", args=[referral.pk]), {"body": f"{NAME[0]} arrive."})
+    login(client, head.user)
+    client.get(reverse("commission:queue"))
+    client.get(reverse("commission:act", args=[referral.pk, "decline"]))
+    client.post(
+        reverse("commission:act", args=[referral.pk, "decline"]),
+        {"reason": "besoins", "message": f"Désolés pour {NAME[0]}.", **URGENT},
+    )
+    client.get(reverse("referrals:detail", args=[referral.pk]))
+    assert caplog.records  # the log was listening
+    for record in caplog.records:
+        message = record.getMessage()
+        assert NAME[0] not in message and NAME[1] not in message
