@@ -97,11 +97,20 @@ USERS = [
         "member",
         "Éditrice du site",
     ),
+    (
+        "dpo@demo.ilot.test",
+        "Karim",
+        "Benali",
+        "L'Îlot — équipe interne",
+        "member",
+        "Délégué à la protection des données",
+    ),
 ]
 
 INTERNAL_ROLES = {
     "direction@demo.ilot.test": InternalRole.Role.MANAGEMENT,
     "editeur@demo.ilot.test": InternalRole.Role.EDITOR,
+    "dpo@demo.ilot.test": InternalRole.Role.DPO,
 }
 
 SUPERUSER = ("superadmin@demo.ilot.test", "Admin", "Technique")

@@ -574,3 +574,33 @@ def test_names_appear_in_no_log_record(client, partner, establishment, head, cap
     for record in caplog.records:
         message = record.getMessage()
         assert NAME[0] not in message and NAME[1] not in message
+
+
+def test_the_queue_warns_before_anonymising_an_open_file(client, partner, establishment, head):
+    dormant = submitted(partner, establishment)
+    lively = submitted(partner, establishment)
+    age(dormant, 710)  # anonymised in 20 days
+    login(client, head.user)
+    page = text(client.get(reverse("commission:queue")))
+    flagged = page.split(f">{dormant.reference}</a>")[1].split("</li>")[0]
+    assert "anonymisée dans moins d'un mois" in flagged
+    assert (
+        "anonymisée dans moins d'un mois" not in page.split(lively.reference)[1].split("</li>")[0]
+    )
+
+
+def test_api_reads_and_refusals_are_journaled(client, partner, establishment):
+    from wagtail.models import APIToken
+
+    referral = submitted(partner, establishment)
+    _token, plaintext = APIToken.create_token(user=partner.user, name="Logiciel du SPIP")
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {plaintext}"}
+    client.get("/api/orientations/v1/referrals", **headers)
+    listed = AccessLog.objects.get(action=AccessLog.Action.API_READ, details__what="list")
+    assert listed.details["references"] == [referral.reference]
+    client.get(f"/api/orientations/v1/referrals/{referral.pk}/messages", **headers)
+    assert AccessLog.objects.filter(referral=referral, details__what="messages").exists()
+    foreign = submitted(MembershipFactory(), establishment)
+    assert client.get(f"/api/orientations/v1/referrals/{foreign.pk}", **headers).status_code == 404
+    refused = AccessLog.objects.get(action=AccessLog.Action.REFUSED)
+    assert refused.user == partner.user and refused.details == {"requested": str(foreign.pk)}
