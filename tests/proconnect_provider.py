@@ -36,6 +36,7 @@ from authlib.deprecate import AuthlibDeprecationWarning
 warnings.filterwarnings("ignore", category=AuthlibDeprecationWarning)
 
 import flask  # noqa: E402
+import jinja2  # noqa: E402
 import jwt  # noqa: E402
 import oidc_provider_mock  # noqa: E402
 import requests  # noqa: E402
@@ -48,6 +49,10 @@ CLIENT_ID = "ilot-portail-test"
 CLIENT_SECRET = "secret-du-fournisseur-de-test-local-uniquement"
 SCOPES = ["openid", "email", "given_name", "usual_name", "uid", "siret", "idp_id"]
 EC_KID = "ilot-test-es256"
+BASE_TEMPLATE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>ProConnect (local test provider)</title></head>
+<body><main>{% block content %}{{ content }}{% endblock %}</main></body></html>
+"""
 
 
 def _b64url(data: bytes) -> str:
@@ -85,6 +90,10 @@ class LocalProConnect:
         self._server = None
         self._thread = None
         self._wrap_views()
+        # The mock's pages load a stylesheet from a CDN: never from the tests (no network).
+        self.app.jinja_env.loader = jinja2.ChoiceLoader(
+            [jinja2.DictLoader({"_base.html": BASE_TEMPLATE}), self.app.jinja_env.loader]
+        )
 
     # --- running ------------------------------------------------------------------------------
 
