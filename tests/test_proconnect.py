@@ -2,12 +2,17 @@
 that answers as ProConnect does. Django's test client plays the browser on the portal's side and
 `requests` on the provider's side, following the real redirects."""
 
+import json
+import os
+import subprocess
+import sys
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from allauth.socialaccount.models import SocialAccount
+from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
 
@@ -70,6 +75,38 @@ def test_login_page_offers_proconnect_beside_the_password(client, proconnect):
     assert '<a href="https://proconnect.gouv.fr/" target="_blank"' in page
     assert "Qu’est-ce que ProConnect ?" in page
     assert 'name="password"' in page
+
+
+def test_settings_come_from_the_environment():
+    code = (
+        "import json; from portal.settings import base; "
+        "print(json.dumps(base.SOCIALACCOUNT_PROVIDERS))"
+    )
+    env = {
+        **os.environ,
+        "PROCONNECT_DOMAIN": "fca.integ01.dev-agentconnect.fr",
+        "PROCONNECT_CLIENT_ID": "client",
+        "PROCONNECT_CLIENT_SECRET": "secret",
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
+    app = json.loads(result.stdout)["proconnect"]["APPS"][0]
+    assert app["settings"]["server_url"] == (
+        "https://fca.integ01.dev-agentconnect.fr/api/v2/.well-known/openid-configuration"
+    )
+    assert app["settings"]["scope"] == [
+        "openid", "email", "given_name", "usual_name", "uid", "siret", "idp_id",
+    ]  # fmt: skip
+    assert (app["client_id"], app["secret"]) == ("client", "secret")
+
+
+def test_an_organisation_siret_has_14_digits():
+    organisation = Organisation(name="SPIP", kind=Organisation.Kind.SPIP, siret="130 009 999")
+    with pytest.raises(ValidationError, match="14 chiffres"):
+        organisation.full_clean()
+    organisation.siret = SIRET
+    organisation.full_clean()
 
 
 # --- signing in ---------------------------------------------------------------------------------
