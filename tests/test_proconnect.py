@@ -263,6 +263,13 @@ def test_userinfo_signed_with_es256_is_accepted(client, proconnect):
     assert signed_in_as(client) == user
 
 
+def test_proconnect_sign_ins_share_allauth_login_rate_limit(client, proconnect, settings):
+    settings.ACCOUNT_RATE_LIMITS = {**settings.ACCOUNT_RATE_LIMITS, "login": "2/m/ip"}
+    assert client.post(reverse("proconnect_login")).status_code == 302
+    client.post(reverse("account_login"), {"login": "x@y.test", "password": "z"})  # same bucket
+    assert client.post(reverse("proconnect_login")).status_code == 429
+
+
 def test_a_replayed_state_is_refused(client, proconnect):
     user = invited("agent@justice.test")
     proconnect.add_user("agent-7", **agent_claims("agent@justice.test"))
