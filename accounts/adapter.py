@@ -1,6 +1,9 @@
 from allauth.account.adapter import DefaultAccountAdapter
+from django.urls import reverse
 
 from core.tasks import send_email
+
+from .proconnect import conf as proconnect
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -19,3 +22,26 @@ class AccountAdapter(DefaultAccountAdapter):
         send_email.enqueue(
             subject=message.subject, body=message.body, recipients=message.to, html_body=html
         )
+
+    def get_login_stages(self):
+        """allauth's stages, with its MFA stage aware of ProConnect's `amr`
+        (accounts.proconnect.policy)."""
+        return [
+            "accounts.proconnect.mfa.AuthenticateStage"
+            if stage == "allauth.mfa.stages.AuthenticateStage"
+            else stage
+            for stage in super().get_login_stages()
+        ]
+
+    def get_logout_redirect_url(self, request):
+        """A ProConnect sign-in also ends at ProConnect (accounts.proconnect.views.logout).
+        allauth asks for this URL before it logs out."""
+        if request.session.get(proconnect.SESSION_ID_TOKEN) and proconnect.is_enabled():
+            return reverse("proconnect_logout")
+        return super().get_logout_redirect_url(request)
+
+    def logout(self, request):
+        id_token = request.session.get(proconnect.SESSION_ID_TOKEN)
+        super().logout(request)  # flushes the session
+        if id_token:
+            request.session[proconnect.SESSION_LOGOUT_ID_TOKEN] = id_token

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from .models import InternalRole, Invitation, Membership, Organisation, User
+from .models import InternalRole, Invitation, LoginEvent, Membership, Organisation, User
 
 
 class MembershipInline(admin.TabularInline):
@@ -30,9 +30,9 @@ class UserAdmin(DjangoUserAdmin):
 
 @admin.register(Organisation)
 class OrganisationAdmin(admin.ModelAdmin):
-    list_display = ["name", "kind", "departement", "is_active"]
+    list_display = ["name", "kind", "departement", "siret", "is_active"]
     list_filter = ["kind", "is_active"]
-    search_fields = ["name"]
+    search_fields = ["name", "siret"]
     inlines = [MembershipInline]
 
 
@@ -56,3 +56,22 @@ class InvitationAdmin(admin.ModelAdmin):
     list_filter = ["organisation"]
     search_fields = ["email"]
     readonly_fields = ["key", "accepted_at", "accepted_by", "invited_by"]
+
+
+@admin.register(LoginEvent)
+class LoginEventAdmin(admin.ModelAdmin):
+    """The journal is read, never written, from the admin."""
+
+    list_display = ["at", "kind", "user"]
+    list_filter = ["kind"]
+    search_fields = ["user__email"]
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

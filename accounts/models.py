@@ -7,6 +7,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.contrib.auth.models import UserManager as DjangoUserManager
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -87,6 +88,19 @@ class Organisation(models.Model):
     kind = models.CharField(_("type"), max_length=20, choices=Kind.choices)
     departement = models.CharField(
         _("département"), max_length=3, blank=True, help_text=_("Code, par exemple 80 ou 2A.")
+    )
+    siret = models.CharField(
+        _("SIRET"),
+        max_length=14,
+        blank=True,
+        db_index=True,
+        validators=[
+            RegexValidator(r"^\d{14}$", _("Le SIRET compte exactement 14 chiffres, sans espace."))
+        ],
+        help_text=_(
+            "Facultatif. Permet d'indiquer les administrateurs de l'organisation à un agent qui "
+            "s'identifie avec ProConnect sans avoir encore de compte."
+        ),
     )
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
@@ -256,3 +270,36 @@ class PendingNotification(models.Model):
 
     def __str__(self):
         return self.subject
+
+
+class LoginEvent(models.Model):
+    """A line of the access journal: for now, sign-ins with ProConnect and the linking or
+    unlinking of a ProConnect identity. Append-only: a line is never changed or deleted by the
+    application. (The full journal of every sign-in is another issue.)"""
+
+    class Kind(models.TextChoices):
+        PROCONNECT_LOGIN = "proconnect_login", _("Connexion avec ProConnect")
+        PROCONNECT_LINKED = "proconnect_linked", _("ProConnect relié au compte")
+        PROCONNECT_UNLINKED = "proconnect_unlinked", _("ProConnect délié du compte")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="login_events"
+    )
+    kind = models.CharField(_("événement"), max_length=30, choices=Kind.choices)
+    at = models.DateTimeField(_("date"), default=timezone.now, db_index=True)
+    # What the identity provider said about this sign-in: `idp_id` (which ministry's or
+    # agency's directory) and `amr` (how the person authenticated). No name, no email.
+    detail = models.JSONField(_("détail"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("connexion")
+        verbose_name_plural = _("journal des connexions")
+        ordering = ["-at", "-pk"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} — {self.at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("The access journal is append-only.")
+        super().save(*args, **kwargs)

@@ -25,3 +25,21 @@ def member(db):
 @pytest.fixture
 def org_admin(db):
     return MembershipFactory(admin=True)
+
+
+@pytest.fixture(scope="session")
+def proconnect_provider():
+    """A local ProConnect (tests/proconnect_provider.py), started once for the tests that use it."""
+    from tests.proconnect_provider import LocalProConnect
+
+    provider = LocalProConnect().start()
+    yield provider
+    provider.stop()
+
+
+@pytest.fixture
+def proconnect(proconnect_provider, settings):
+    """ProConnect configured, as the PROCONNECT_* variables do, against the local provider."""
+    settings.SOCIALACCOUNT_PROVIDERS = proconnect_provider.socialaccount_providers()
+    proconnect_provider.reset()
+    return proconnect_provider

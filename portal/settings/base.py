@@ -69,7 +69,10 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    "allauth.socialaccount",
     "allauth.usersessions",
+    # Sign in with ProConnect: an allauth provider (its URLs are under /compte/proconnect/).
+    "accounts.proconnect",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -197,6 +200,44 @@ MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_TOTP_ISSUER = "L'Îlot"
 MFA_PASSKEY_LOGIN_ENABLED = False
 USERSESSIONS_TRACK_ACTIVITY = False
+
+# ProConnect, the state agents' OpenID Connect federation (see README, "ProConnect"): offered on
+# the login page only when a client id and a domain (or a discovery URL) are set. Invitations stay
+# the only way in; ProConnect signs into an invited account (accounts/proconnect/).
+PROCONNECT_DOMAIN = os.environ.get("PROCONNECT_DOMAIN", "")
+PROCONNECT_DISCOVERY_URL = os.environ.get("PROCONNECT_DISCOVERY_URL", "") or (
+    f"https://{PROCONNECT_DOMAIN}/api/v2/.well-known/openid-configuration"
+    if PROCONNECT_DOMAIN
+    else ""
+)
+PROCONNECT_CLIENT_ID = os.environ.get("PROCONNECT_CLIENT_ID", "")
+PROCONNECT_CLIENT_SECRET = os.environ.get("PROCONNECT_CLIENT_SECRET", "")
+PROCONNECT_SCOPES = os.environ.get(
+    "PROCONNECT_SCOPES", "openid email given_name usual_name uid siret idp_id"
+).split()
+SOCIALACCOUNT_ADAPTER = "accounts.proconnect.adapter.SocialAccountAdapter"
+SOCIALACCOUNT_PROVIDERS = {}
+if PROCONNECT_CLIENT_ID and PROCONNECT_DISCOVERY_URL:
+    if not PROCONNECT_CLIENT_SECRET:
+        raise ImproperlyConfigured(
+            "PROCONNECT_CLIENT_SECRET must be set with PROCONNECT_CLIENT_ID."
+        )
+    SOCIALACCOUNT_PROVIDERS["proconnect"] = {
+        "APPS": [
+            {
+                "provider_id": "proconnect",
+                "name": "ProConnect",
+                "client_id": PROCONNECT_CLIENT_ID,
+                "secret": PROCONNECT_CLIENT_SECRET,
+                "settings": {"server_url": PROCONNECT_DISCOVERY_URL, "scope": PROCONNECT_SCOPES},
+            }
+        ]
+    }
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False  # accounts are matched by accounts.proconnect.policy
+SOCIALACCOUNT_EMAIL_VERIFICATION = "none"
+SOCIALACCOUNT_LOGIN_ON_GET = False
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_REQUESTS_TIMEOUT = int(os.environ.get("PROCONNECT_TIMEOUT", "5"))
 
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "dashboard"
