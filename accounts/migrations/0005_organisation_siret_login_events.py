@@ -9,7 +9,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("accounts", "0003_daily_digest"),
+        ("accounts", "0004_dpo_role"),
     ]
 
     operations = [
