@@ -34,6 +34,15 @@ def record(actor, action: str, referral=None, **details) -> AccessLog:
     )
 
 
+def record_page(actor, referral, page: str) -> AccessLog | None:
+    """A page about one referral other than its own page (an action's form shows the person's
+    name too): journaled when it is displayed, not when it is submitted."""
+    request = getattr(actor, "request", None)
+    if request is None or request.method != "GET":
+        return None
+    return record(actor, Kind.VIEW, referral, page=page)
+
+
 def record_rows(actor, action: str, referrals, **details) -> AccessLog | None:
     """A list, a search, a printable agenda or an export: which referrals were shown (their
     references, never their names)."""

@@ -5,24 +5,46 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0003_daily_digest'),
+        ("accounts", "0003_daily_digest"),
         migrations.swappable_dependency(settings.WAGTAIL_PAGE_MODEL),
     ]
 
     operations = [
         migrations.RemoveConstraint(
-            model_name='internalrole',
-            name='internal_role_scope',
+            model_name="internalrole",
+            name="internal_role_scope",
         ),
         migrations.AlterField(
-            model_name='internalrole',
-            name='role',
-            field=models.CharField(choices=[('commission_member', 'Membre de la commission'), ('head', "Chef d'établissement"), ('management', 'Direction'), ('editor', 'Éditeur du site'), ('dpo', 'Délégué à la protection des données')], max_length=20, verbose_name='rôle'),
+            model_name="internalrole",
+            name="role",
+            field=models.CharField(
+                choices=[
+                    ("commission_member", "Membre de la commission"),
+                    ("head", "Chef d'établissement"),
+                    ("management", "Direction"),
+                    ("editor", "Éditeur du site"),
+                    ("dpo", "Délégué à la protection des données"),
+                ],
+                max_length=20,
+                verbose_name="rôle",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='internalrole',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('establishment__isnull', False), ('role__in', ['commission_member', 'head'])), models.Q(('establishment__isnull', True), ('role__in', ['management', 'editor', 'dpo'])), _connector='OR'), name='internal_role_scope'),
+            model_name="internalrole",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(
+                        ("establishment__isnull", False),
+                        ("role__in", ["commission_member", "head"]),
+                    ),
+                    models.Q(
+                        ("establishment__isnull", True),
+                        ("role__in", ["management", "editor", "dpo"]),
+                    ),
+                    _connector="OR",
+                ),
+                name="internal_role_scope",
+            ),
         ),
     ]

@@ -223,6 +223,7 @@ def act(request, pk, action):
             {"reason": _("Cette action revient au chef d'établissement.")},
             status=403,
         )
+    journal.record_page(actor, referral, action)
     form = form_class(request.POST if request.method == "POST" else None, referral=referral)
     warning = None
     if action == Action.ACCEPT:

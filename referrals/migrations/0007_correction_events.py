@@ -4,20 +4,57 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('referrals', '0006_journal_append_only'),
+        ("referrals", "0006_journal_append_only"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='referralevent',
-            name='action',
-            field=models.CharField(blank=True, choices=[('submit', 'Transmettre'), ('request_info', 'Demander des informations'), ('answer_info', "Répondre à la demande d'informations"), ('schedule', 'Inscrire en commission'), ('accept', 'Avis favorable'), ('decline', 'Avis défavorable'), ('reorient', 'Réorienter'), ('record_arrival', "Enregistrer l'arrivée"), ('record_no_show', "Ne s'est pas présentée"), ('cancel', "Annuler l'admission"), ('contest', "Contester l'avis"), ('withdraw', 'Retirer la demande'), ('expire', 'Expiration'), ('close_unanswered', 'Clôture faute de décision'), ('created', 'Brouillon créé'), ('reoriented_in', 'Demande reçue par réorientation'), ('release_date_changed', 'Date de sortie modifiée'), ('document_added', 'Document ajouté'), ('day_centre_contact', "Venue à l'accueil de jour"), ('attachments_deleted', 'Documents supprimés (durée de conservation)'), ('anonymised', 'Dossier anonymisé'), ('rectified', 'Données de la personne rectifiées')], max_length=30),
+            model_name="referralevent",
+            name="action",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("submit", "Transmettre"),
+                    ("request_info", "Demander des informations"),
+                    ("answer_info", "Répondre à la demande d'informations"),
+                    ("schedule", "Inscrire en commission"),
+                    ("accept", "Avis favorable"),
+                    ("decline", "Avis défavorable"),
+                    ("reorient", "Réorienter"),
+                    ("record_arrival", "Enregistrer l'arrivée"),
+                    ("record_no_show", "Ne s'est pas présentée"),
+                    ("cancel", "Annuler l'admission"),
+                    ("contest", "Contester l'avis"),
+                    ("withdraw", "Retirer la demande"),
+                    ("expire", "Expiration"),
+                    ("close_unanswered", "Clôture faute de décision"),
+                    ("created", "Brouillon créé"),
+                    ("reoriented_in", "Demande reçue par réorientation"),
+                    ("release_date_changed", "Date de sortie modifiée"),
+                    ("document_added", "Document ajouté"),
+                    ("day_centre_contact", "Venue à l'accueil de jour"),
+                    ("attachments_deleted", "Documents supprimés (durée de conservation)"),
+                    ("anonymised", "Dossier anonymisé"),
+                    ("rectified", "Données de la personne rectifiées"),
+                ],
+                max_length=30,
+            ),
         ),
         migrations.AlterField(
-            model_name='referralevent',
-            name='kind',
-            field=models.CharField(choices=[('created', 'Création'), ('transition', 'Changement de statut'), ('release_date', 'Date de sortie modifiée'), ('document', 'Document ajouté'), ('outcome', 'Suite enregistrée'), ('retention', 'Durée de conservation'), ('correction', 'Rectification')], max_length=20),
+            model_name="referralevent",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("created", "Création"),
+                    ("transition", "Changement de statut"),
+                    ("release_date", "Date de sortie modifiée"),
+                    ("document", "Document ajouté"),
+                    ("outcome", "Suite enregistrée"),
+                    ("retention", "Durée de conservation"),
+                    ("correction", "Rectification"),
+                ],
+                max_length=20,
+            ),
         ),
     ]

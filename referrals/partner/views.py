@@ -306,6 +306,7 @@ def referral_submit(request, pk):
 def _form_action(request, pk, action, form_class, template, title, success):
     actor = partner_or_404(actor_for(request))
     referral = get_visible_or_404(actor, pk)
+    journal.record_page(actor, referral, action)
     form = form_class(request.POST or None)
     if request.method == "POST" and form.is_valid():
         error = _run(request, referral, action, **form.cleaned_data)
@@ -368,6 +369,7 @@ def referral_rectify(request, pk):
     """The referring partner corrects the person's details; the history keeps old and new."""
     actor = partner_or_404(actor_for(request))
     referral = get_visible_or_404(actor, pk)
+    journal.record_page(actor, referral, "rectify")
     if not can_rectify(actor, referral):
         messages.error(request, _("Les données de cette demande ne peuvent plus être rectifiées."))
         return redirect("referrals:detail", pk=referral.pk)
@@ -398,6 +400,7 @@ def referral_rectify(request, pk):
 def referral_release_date(request, pk):
     actor = partner_or_404(actor_for(request))
     referral = get_visible_or_404(actor, pk)
+    journal.record_page(actor, referral, "release_date")
     form = ReleaseDateForm(request.POST or None, initial={"release_date": referral.release_date})
     if request.method == "POST" and form.is_valid():
         try:
