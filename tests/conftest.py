@@ -2,6 +2,7 @@
 
 Guards (each one makes a class of silent mistakes fail loudly):
 
+* Unknown variables in the project's own templates raise (see ``tests/template_guard.py``).
 * Tests run in random order (pytest-randomly, forced in ``addopts``); the seed is printed at the
   end of every run, even with ``-q``: reproduce an order with ``--randomly-seed=N``, or run in
   file order with ``-p no:randomly``. The fixtures below reset the per-thread state a test can
@@ -12,7 +13,12 @@ import pytest
 from django.core.cache import cache
 from django.utils import translation
 
+from tests import template_guard
 from tests.factories import PASSWORD, MembershipFactory
+
+
+def pytest_configure(config):
+    template_guard.install()
 
 
 def pytest_terminal_summary(terminalreporter, config):
