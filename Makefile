@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
+# Our templates: the project's, and those of our apps when they have some.
+TEMPLATE_DIRS := templates $(wildcard $(addsuffix /templates,accounts cms referrals portal core))
 
 .PHONY: run test install install-test demo lint format migrate worker daily benchmark clean
 
@@ -45,6 +47,7 @@ benchmark: demo
 lint: install-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/djlint $(TEMPLATE_DIRS) --lint
 
 format: install-test
 	$(BIN)/ruff check --fix .
