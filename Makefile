@@ -3,8 +3,12 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
+# Our templates: the project's, and those of our apps when they have some.
+TEMPLATE_DIRS := templates $(wildcard $(addsuffix /templates,accounts cms referrals portal core))
+# Our apps, for the coverage report.
+APPS := accounts cms referrals portal $(wildcard core)
 
-.PHONY: run test install install-test demo lint format migrate worker daily benchmark clean
+.PHONY: run test coverage install install-test demo lint format migrate worker daily benchmark clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +50,7 @@ lint: install-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports --no-cache
+	$(BIN)/djlint $(TEMPLATE_DIRS) --lint
 
 format: install-test
 	$(BIN)/ruff check --fix .
@@ -55,5 +60,13 @@ test: install-test lint
 	DJANGO_SETTINGS_MODULE=portal.settings.test $(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# Line coverage of the whole suite: per file, then one line per app.
+coverage: install-test
+	$(BIN)/python -m pytest $(addprefix --cov=,$(APPS)) --cov-report=term $(PYTEST_ARGS)
+	@echo "Line coverage per app:"
+	@for app in $(APPS); do \
+		printf '  %-10s %s%%\n' $$app "$$($(BIN)/python -m coverage report --include="$$app/*" --format=total)"; \
+	done
+
 clean:
-	rm -rf $(VENV) static db.sqlite3
+	rm -rf $(VENV) static db.sqlite3 .coverage htmlcov

@@ -539,6 +539,9 @@ class HomeKeyFigure(Orderable):
             "source": figure.source,
         }
 
+    def __str__(self):
+        return str(self.figure) if self.figure_id else super().__str__()
+
     class Meta(Orderable.Meta):
         verbose_name = _("chiffre clé mis en avant")
         verbose_name_plural = _("chiffres clés mis en avant")
@@ -713,6 +716,9 @@ class EstablishmentPlace(Orderable):
 
     panels = [FieldRowPanel([FieldPanel("place_type"), FieldPanel("count")]), FieldPanel("note")]
     api_fields = [APIField("place_type"), APIField("count"), APIField("note")]
+
+    def __str__(self):
+        return f"{self.get_place_type_display()} : {self.count}"
 
     class Meta(Orderable.Meta):
         verbose_name = _("places")
