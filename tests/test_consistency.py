@@ -36,6 +36,7 @@ def project_models():
 # --------------------------------------------------------------------------------------------
 
 CASCADE, PROTECT, SET_NULL = models.CASCADE, models.PROTECT, models.SET_NULL
+DO_NOTHING = models.DO_NOTHING
 
 # "app_label.Model.field" → on_delete. Wagtail's page_ptr parent links (always CASCADE, made by
 # Django for multi-table inheritance) are not listed.
@@ -84,9 +85,13 @@ ON_DELETE = {
     "referrals.InternalNote.author": SET_NULL,
     "referrals.Attachment.referral": CASCADE,
     "referrals.Attachment.uploaded_by": SET_NULL,
-    "referrals.AccessLog.referral": CASCADE,
-    "referrals.AccessLog.user": SET_NULL,
-    "referrals.AccessLog.organisation": SET_NULL,
+    # The access journal is append-only and outlives what it names: no constraint, no cascade,
+    # so that a deleted draft's or account's readers stay known until the retention purge.
+    "referrals.AccessLog.referral": DO_NOTHING,
+    "referrals.AccessLog.user": DO_NOTHING,
+    "referrals.AccessLog.organisation": DO_NOTHING,
+    # ProConnect sign-ins outlive a deleted account, without naming it.
+    "accounts.LoginEvent.user": SET_NULL,
 }
 
 
