@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import InternalRole
-from referrals.choices import Status
+from referrals.choices import Action, Status
 from referrals.models import Attachment, Referral, ReferralEvent
 from tests.factories import MembershipFactory
 from tests.referrals.factories import EstablishmentFactory, ReferralFactory, commission_member
@@ -172,7 +172,14 @@ def test_information_request_answer_puts_it_back_in_the_queue(client, officer, c
     client.post(reverse("referrals:answer", args=[referral.pk]), {"message": "Jugement joint."})
     referral.refresh_from_db()
     assert referral.status == Status.SUBMITTED
-    assert referral.messages.get().body == "Jugement joint."
+    answer = referral.messages.last()
+    assert (answer.body, answer.author) == ("Jugement joint.", officer.user)
+    event = referral.events.last()
+    assert (event.action, event.actor, event.comment) == (
+        Action.ANSWER_INFO,
+        officer.user,
+        "Jugement joint.",
+    )
     assert member.user.email in [m.to[0] for m in mail.outbox]
 
 
