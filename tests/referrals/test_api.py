@@ -5,7 +5,7 @@ import uuid
 from datetime import timedelta
 
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from wagtail.models import APIToken
@@ -16,6 +16,7 @@ from referrals.choices import Action, Status
 from referrals.models import Message, Referral, ReferralEvent
 from referrals.partner.forms import ReferralForm
 from tests.factories import MembershipFactory, OrganisationFactory
+from tests.referrals.concurrency import RivalFirst
 from tests.referrals.factories import (
     EstablishmentFactory,
     ReferralFactory,
@@ -555,26 +556,25 @@ def test_events(api, partner, target):
 
 
 def test_the_same_key_sent_twice_at_once_creates_one_draft(api, partner, target, monkeypatch):
-    """Both requests pass the 'already created?' check; the second one's insert then hits the
-    unique key and answers with the first one's draft."""
-    from referrals.api import router as api_module
+    """Both requests pass the 'already created?' checks (the API's and the workflow's); the
+    other one's draft is committed just before this one's insert, which then hits the unique
+    key (the IntegrityError branch of workflow.create_draft) and answers with the other's
+    draft."""
+    from referrals import workflow
 
     key = uuid.uuid4()
-    first = ReferralFactory(membership=partner, creation_key=key)
-    real = api_module._already_created
-    calls = []
-
-    def racing(*args):
-        calls.append(args)
-        return None if len(calls) == 1 else real(*args)
-
-    monkeypatch.setattr(api_module, "_already_created", racing)
+    race = RivalFirst(lambda: ReferralFactory(membership=partner, target=target, creation_key=key))
+    monkeypatch.setattr(workflow, "transaction", race)
     response = api.post("/referrals", valid_body(target), **{"Idempotency-Key": str(key)})
+    assert race.endings == [None, IntegrityError]  # the rival's insert, then this one's
     assert response.status_code == 200, response.content
-    assert response.json()["id"] == str(first.pk)
-    assert Referral.objects.count() == 1
-    # Only the first draft's creation is recorded.
-    assert list(ReferralEvent.objects.values_list("referral_id", flat=True)) == [first.pk]
+    assert response.json()["id"] == str(race.rival.pk)
+    assert response.json()["reference"] == race.rival.reference
+    assert list(Referral.objects.values_list("pk", flat=True)) == [race.rival.pk]
+    # Only the rival's creation is in the history: the insert that lost left nothing.
+    assert list(ReferralEvent.objects.values_list("referral_id", "action")) == [
+        (race.rival.pk, Action.CREATED)
+    ]
 
 
 def test_too_many_requests_is_429_in_french(api, monkeypatch):

@@ -4,11 +4,13 @@ play each transition, the payload each one requires, events, concurrency and not
 Referrals are built by the factories through the workflow itself, so each one arrives with the
 history of its status; a test looks at what its own action added to that history."""
 
+import uuid
 from datetime import date, timedelta
 
 import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError
 from django.utils import timezone
 
 from accounts.models import InternalRole
@@ -17,6 +19,7 @@ from referrals.choices import Action, Status
 from referrals.models import Referral, ReferralEvent
 from referrals.permissions import Actor
 from tests.factories import MembershipFactory
+from tests.referrals.concurrency import RivalFirst
 from tests.referrals.factories import (
     CommissionSessionFactory,
     EstablishmentFactory,
@@ -399,3 +402,59 @@ def test_no_show_with_a_later_day_centre_contact():
         workflow.record_day_centre_contact(
             referral, actor_for_side("member", referral), timezone.localdate()
         )
+
+
+# --- creation ----------------------------------------------------------------------------------
+
+
+def new_draft(target) -> Referral:
+    """An unsaved draft, as the creation form hands it to the workflow."""
+    return Referral(
+        target=target,
+        first_name="Jonas",
+        last_name="Rakoto",
+        birth_date=date(1990, 5, 17),
+        gender="homme",
+        location="prison",
+        judicial_situation="pse",
+        referral_type="pse",
+        housing_need="adresse_mesure",
+        employment_need="emploi",
+        ties_need="maintien",
+    )
+
+
+def test_the_same_creation_key_twice_at_once_gives_the_first_draft(monkeypatch):
+    """Two requests with the same key both find nothing, then both insert: the second insert
+    hits the unique key (the IntegrityError branch of create_draft) and answers with the first
+    one's draft. Here the first one's draft is committed between the second one's lookup and
+    its insert."""
+    partner = MembershipFactory()
+    target = EstablishmentFactory()
+    key = uuid.uuid4()
+    race = RivalFirst(lambda: ReferralFactory(membership=partner, target=target, creation_key=key))
+    monkeypatch.setattr(workflow, "transaction", race)
+    referral, created = workflow.create_draft(
+        new_draft(target), Actor.for_membership(partner.user, partner), key
+    )
+    monkeypatch.undo()
+    assert race.endings == [None, IntegrityError]  # the rival's insert, then this one's
+    assert created is False
+    assert referral == race.rival
+    assert list(Referral.objects.values_list("pk", flat=True)) == [race.rival.pk]
+    assert [action for _pk, action, _to in history(referral)] == [A.CREATED]
+
+
+def test_a_creation_key_of_another_organisation_is_refused():
+    """The lookup is per organisation: another organisation's key is only met at the insert,
+    which must not answer with that organisation's draft."""
+    key = uuid.uuid4()
+    theirs = ReferralFactory(creation_key=key)
+    partner = MembershipFactory()
+    with pytest.raises(ValidationError) as error:
+        workflow.create_draft(
+            new_draft(theirs.target), Actor.for_membership(partner.user, partner), key
+        )
+    assert "creation_key" in error.value.message_dict
+    assert list(Referral.objects.values_list("pk", flat=True)) == [theirs.pk]
+    assert not ReferralEvent.objects.filter(organisation=partner.organisation).exists()
