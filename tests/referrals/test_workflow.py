@@ -10,7 +10,10 @@ from datetime import date, timedelta
 import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError
+from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import InternalRole
@@ -27,6 +30,7 @@ from tests.referrals.factories import (
     commission_member,
     management_member,
 )
+from tests.utils import login
 
 pytestmark = pytest.mark.django_db
 
@@ -261,6 +265,45 @@ def test_reorientation_creates_a_linked_referral_there_keeping_the_history():
     recipients = {m.to[0] for m in mail.outbox}
     assert augustins_member.user.email in recipients
     assert referral.officer.email in recipients
+
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def upload(name, content, detected_type):
+    file = SimpleUploadedFile(name, content, content_type=detected_type)
+    file.detected_type = detected_type  # what AttachmentForm found in the content
+    return file
+
+
+def test_reorientation_copies_the_documents_to_the_new_referral():
+    referral = ReferralFactory(status=S.UNDER_REVIEW)
+    officer = Actor.for_membership(referral.officer, referral.officer.memberships.get())
+    judgement = workflow.add_attachment(
+        referral, officer, upload("jugement.pdf", PDF, "application/pdf"), "decision"
+    )
+    workflow.add_attachment(
+        referral, officer, upload("rapport.pdf", PDF + b"%rapport", "application/pdf"), "autre"
+    )
+    augustins = EstablishmentFactory(title="CHRS Les Augustins")
+    workflow.perform(
+        referral, A.REORIENT, actor_for_side("head", referral), new_target=augustins, **URGENT
+    )
+    linked = Referral.objects.get(reoriented_from=referral)
+    fields = ("kind", "original_name", "content_type", "size", "uploaded_by_id")
+    assert list(linked.attachments.order_by("original_name").values_list(*fields)) == list(
+        referral.attachments.order_by("original_name").values_list(*fields)
+    )
+    assert linked.attachments.count() == 2
+    # The new establishment's commission reads the document itself.
+    copy = linked.attachments.get(original_name="jugement.pdf")
+    assert copy.pk != judgement.pk
+    reader = login(Client(), commission_member(augustins).user)
+    response = reader.get(reverse("referrals:attachment", args=[linked.pk, copy.pk]))
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == PDF
+    # The original stays with the original referral.
+    assert referral.attachments.filter(pk=judgement.pk).exists()
 
 
 def test_a_decline_can_be_contested_only_once():
