@@ -21,7 +21,7 @@ from referrals import workflow
 from referrals.choices import Action, Status
 from referrals.models import Referral, ReferralEvent
 from referrals.permissions import Actor
-from tests.factories import MembershipFactory
+from tests.factories import MembershipFactory, UserFactory
 from tests.referrals.concurrency import RivalFirst
 from tests.referrals.factories import (
     CommissionSessionFactory,
@@ -445,6 +445,68 @@ def test_no_show_with_a_later_day_centre_contact():
         workflow.record_day_centre_contact(
             referral, actor_for_side("member", referral), timezone.localdate()
         )
+
+
+# --- who is told of a new message ---------------------------------------------------------------
+
+
+def test_a_partner_s_message_goes_to_the_target_s_commission_only():
+    referral = ReferralFactory(status=S.SUBMITTED, last_name="Rakotomalala", first_name="Jonas")
+    member = commission_member(referral.target)
+    head = commission_member(referral.target, InternalRole.Role.HEAD)
+    left = commission_member(referral.target)
+    left.is_active = False
+    left.save()
+    disabled = commission_member(referral.target)
+    disabled.user.is_active = False
+    disabled.user.save()
+    commission_member(EstablishmentFactory())  # another establishment's commission
+    commission_member(EstablishmentFactory(), InternalRole.Role.HEAD)
+    management_member()
+    colleague = MembershipFactory(organisation=referral.organisation)
+    mail.outbox.clear()
+    message = workflow.post_message(
+        referral,
+        Actor.for_membership(colleague.user, colleague),
+        "Jonas Rakotomalala sort finalement lundi.",
+    )
+    assert (message.author, message.organisation) == (colleague.user, referral.organisation)
+    assert sorted(m.to for m in mail.outbox) == sorted([[member.user.email], [head.user.email]])
+    for sent in mail.outbox:
+        assert referral.reference in sent.subject
+        assert "nouveau message" in sent.subject
+        for text in (sent.subject, sent.body):
+            assert "Rakotomalala" not in text
+            assert "Jonas" not in text
+            assert "lundi" not in text
+
+
+def test_a_commission_message_goes_to_the_officer_and_the_second_contact():
+    second = UserFactory()
+    referral = ReferralFactory(status=S.SUBMITTED, last_name="Rakotomalala")
+    MembershipFactory(user=second, organisation=referral.organisation)
+    Referral.objects.filter(pk=referral.pk).update(second_contact=second)
+    referral.refresh_from_db()
+    MembershipFactory(organisation=referral.organisation)  # a colleague not on this referral
+    commission_member(referral.target)
+    mail.outbox.clear()
+    workflow.post_message(referral, actor_for_side("member", referral), "Venez en entretien.")
+    assert sorted(m.to for m in mail.outbox) == sorted([[referral.officer.email], [second.email]])
+    for sent in mail.outbox:
+        assert "Rakotomalala" not in sent.subject + sent.body
+        assert "entretien" not in sent.subject + sent.body
+
+
+def test_no_message_on_a_draft_nor_by_outsiders():
+    draft = ReferralFactory()
+    with pytest.raises(PermissionDenied):
+        workflow.post_message(draft, actor_for_side("partner", draft), "Bonjour")
+    referral = ReferralFactory(status=S.SUBMITTED)
+    for outsider in (MembershipFactory(), management_member()):
+        with pytest.raises(PermissionDenied):
+            workflow.post_message(referral, Actor.for_membership(outsider.user, outsider), "Hé")
+    assert not draft.messages.exists()
+    assert not referral.messages.exists()
 
 
 # --- creation ----------------------------------------------------------------------------------
