@@ -5,6 +5,7 @@ import uuid
 from datetime import timedelta
 
 import pytest
+from django.core import mail
 from django.db import IntegrityError, connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -13,7 +14,7 @@ from wagtail.models import APIToken
 from cms.choices import ReferralType
 from referrals.api.schemas import ReferralIn
 from referrals.choices import Action, Status
-from referrals.models import Message, Referral, ReferralEvent
+from referrals.models import AccessLog, Message, Referral, ReferralEvent
 from referrals.partner.forms import ReferralForm
 from tests.factories import MembershipFactory, OrganisationFactory
 from tests.referrals.concurrency import RivalFirst
@@ -197,7 +198,12 @@ def test_internal_commission_members_read_but_cannot_create(client, target):
     assert response.status_code == 403
     assert "partenaires" in response.json()["detail"]
     # Submitting or withdrawing is the partner's: for the commission the referral is not there.
+    events = list(submitted.events.values_list("pk", flat=True))
     assert api.post(f"/referrals/{submitted.pk}/withdraw", {"reason": "erreur"}).status_code == 404
+    submitted.refresh_from_db()
+    assert submitted.status == Status.SUBMITTED
+    assert list(submitted.events.values_list("pk", flat=True)) == events
+    assert Referral.objects.count() == 2
 
 
 # --- list ------------------------------------------------------------------------------------
@@ -224,6 +230,9 @@ def test_list_shows_only_the_organisation_s_referrals(api, partner):
 
 def test_another_organisation_s_referral_is_404_everywhere(api):
     other = ReferralFactory(submitted=True)
+    commission_member(other.target)  # would be told of a message or a withdrawal
+    events = list(other.events.values_list("pk", flat=True))
+    mail.outbox.clear()
     for path in ("", "/messages", "/events"):
         response = api.get(f"/referrals/{other.pk}{path}")
         assert response.status_code == 404, path
@@ -236,7 +245,10 @@ def test_another_organisation_s_referral_is_404_everywhere(api):
         assert api.post(f"/referrals/{other.pk}{path}", body).status_code == 404, path
     other.refresh_from_db()
     assert other.status == Status.SUBMITTED
+    assert list(other.events.values_list("pk", flat=True)) == events
     assert not Message.objects.exists()
+    assert not AccessLog.objects.exists()
+    assert not mail.outbox
     assert api.get("/referrals/pas-un-uuid").status_code == 404
     assert api.get(f"/referrals/{uuid.uuid4()}").status_code == 404
 

@@ -11,7 +11,8 @@ from django.utils import timezone
 
 from accounts.models import InternalRole
 from cms.models import EstablishmentPlace
-from referrals.choices import Status
+from referrals import workflow
+from referrals.choices import Action, Status
 from referrals.models import Referral
 from tests.factories import MembershipFactory
 from tests.referrals.factories import (
@@ -97,34 +98,48 @@ def test_queue_queries_do_not_grow(passerelle, django_assert_max_num_queries):
 # --- role × action × establishment ---------------------------------------------------------
 
 ACTION_STATUS = {
-    "request_info": Status.SUBMITTED,
-    "schedule": Status.SUBMITTED,
-    "accept": Status.UNDER_REVIEW,
-    "decline": Status.UNDER_REVIEW,
-    "reorient": Status.SUBMITTED,
-    "record_arrival": Status.ACCEPTED,
-    "record_no_show": Status.ACCEPTED,
-    "cancel": Status.ACCEPTED,
+    Action.REQUEST_INFO: Status.SUBMITTED,
+    Action.SCHEDULE: Status.SUBMITTED,
+    Action.ACCEPT: Status.UNDER_REVIEW,
+    Action.DECLINE: Status.UNDER_REVIEW,
+    Action.REORIENT: Status.SUBMITTED,
+    Action.RECORD_ARRIVAL: Status.ACCEPTED,
+    Action.RECORD_NO_SHOW: Status.ACCEPTED,
+    Action.CANCEL: Status.ACCEPTED,
 }
-MEMBER_ACTIONS = {"request_info", "schedule"}
+MEMBER_ACTIONS = {Action.REQUEST_INFO, Action.SCHEDULE}
 
 
 def valid_post(action, referral, other):
     session = CommissionSessionFactory(establishment=referral.target, date=TODAY())
     return {
-        "request_info": {"message": "Merci de joindre le jugement."},
-        "schedule": {"session": session.pk},
-        "accept": {
+        Action.REQUEST_INFO: {"message": "Merci de joindre le jugement."},
+        Action.SCHEDULE: {"session": session.pk},
+        Action.ACCEPT: {
             "planned_admission_date": (TODAY() + timedelta(days=5)).isoformat(),
             "place_type": "urgence",
             "session": session.pk,
         },
-        "decline": {"reason": "pas_de_place", "message": "Plus de place.", "session": session.pk},
-        "reorient": {"new_target": other.pk, "urgent_justification": "Sortie demain."},
-        "record_arrival": {"arrival_date": TODAY().isoformat()},
-        "record_no_show": {},
-        "cancel": {"reason": "sans_nouvelles"},
+        Action.DECLINE: {
+            "reason": "pas_de_place",
+            "message": "Plus de place.",
+            "session": session.pk,
+        },
+        Action.REORIENT: {"new_target": other.pk, "urgent_justification": "Sortie demain."},
+        Action.RECORD_ARRIVAL: {"arrival_date": TODAY().isoformat()},
+        Action.RECORD_NO_SHOW: {},
+        Action.CANCEL: {"reason": "sans_nouvelles"},
     }[action]
+
+
+def state(referral):
+    referral = Referral.objects.get(pk=referral.pk)
+    return (
+        referral.status,
+        list(referral.events.values_list("pk", flat=True)),
+        list(referral.messages.values_list("pk", flat=True)),
+        Referral.objects.filter(reoriented_from=referral).exists(),
+    )
 
 
 @pytest.mark.parametrize("action", list(ACTION_STATUS))
@@ -141,20 +156,57 @@ def test_role_action_establishment_matrix(passerelle, augustins, role, action):
         "management": management_member,
         "partner": lambda: referral.officer.memberships.get(),
     }[role]()
+    augustins_member = commission_member(augustins)
     client = as_user(membership)
     url = reverse("commission:act", args=[referral.pk, action])
-    response = client.post(url, valid_post(action, referral, augustins))
-    referral.refresh_from_db()
+    data = valid_post(action, referral, augustins)
+    before = state(referral)
+    mail.outbox.clear()
+    response = client.post(url, data)
     allowed = role == "head" or (role == "member" and action in MEMBER_ACTIONS)
-    if allowed:
-        assert response.status_code == 302, text(response)
-        assert referral.status != ACTION_STATUS[action]
-    elif role in ("member", "management"):
-        assert response.status_code == 403  # they read it, but this action is not theirs
-        assert referral.status == ACTION_STATUS[action]
+    if not allowed:
+        # The member and management read it, but this action is not theirs; the others do not
+        # even learn that it exists.
+        assert response.status_code == (403 if role in ("member", "management") else 404)
+        assert state(referral) == before
+        assert not mail.outbox
+        return
+    assert response.status_code == 302, text(response)
+    assert response["Location"] == reverse("referrals:detail", args=[referral.pk])
+    referral.refresh_from_db()
+    transition = workflow.TRANSITIONS[action]
+    assert referral.status == transition.target
+    event = referral.events.last()
+    assert event.pk not in before[1]
+    assert (event.action, event.from_status, event.to_status) == (
+        action,
+        ACTION_STATUS[action],
+        transition.target,
+    )
+    assert (event.actor, event.organisation) == (membership.user, membership.organisation)
+    recipients = sorted(m.to[0] for m in mail.outbox)
+    if action == Action.REORIENT:
+        linked = Referral.objects.get(reoriented_from=referral)
+        assert (linked.target_id, linked.status) == (augustins.pk, Status.SUBMITTED)
+        assert recipients == sorted([referral.officer.email, augustins_member.user.email])
     else:
-        assert response.status_code == 404
-        assert referral.status == ACTION_STATUS[action]
+        assert recipients == [referral.officer.email]
+    if action in (Action.REQUEST_INFO, Action.DECLINE):
+        message = referral.messages.last()
+        assert (message.body, message.author) == (data["message"], membership.user)
+    if action in (Action.SCHEDULE, Action.ACCEPT, Action.DECLINE):
+        assert referral.session_id == data["session"]
+    if action == Action.ACCEPT:
+        assert (referral.planned_admission_date, referral.place_type) == (
+            TODAY() + timedelta(days=5),
+            "urgence",
+        )
+    if action == Action.DECLINE:
+        assert referral.decline_reason == "pas_de_place"
+    if action == Action.RECORD_ARRIVAL:
+        assert referral.arrival_date == TODAY()
+    if action == Action.CANCEL:
+        assert referral.cancel_reason == "sans_nouvelles"
 
 
 # --- every transition of this side, with its bad input ---------------------------------------

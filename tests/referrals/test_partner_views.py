@@ -2,7 +2,7 @@
 
 import io
 import uuid
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.core import mail
@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from accounts.models import InternalRole
 from referrals.choices import Action, Status
-from referrals.models import Attachment, Referral, ReferralEvent
+from referrals.models import AccessLog, Attachment, Referral, ReferralEvent
 from tests.factories import MembershipFactory
 from tests.referrals.factories import EstablishmentFactory, ReferralFactory, commission_member
 from tests.utils import login, text
@@ -362,31 +362,107 @@ def membership_for(role, referral):
     return None
 
 
+def snapshot(referral):
+    """What an action may change on a referral, as stored."""
+    referral = Referral.objects.get(pk=referral.pk)
+    return {
+        "status": referral.status,
+        "release_date": referral.release_date,
+        "version": referral.version,
+        "events": list(referral.events.values_list("pk", flat=True)),
+        "messages": list(referral.messages.values_list("pk", flat=True)),
+        "accesses": list(referral.accesses.values_list("pk", flat=True)),
+    }
+
+
 @pytest.mark.parametrize("action", list(ACTIONS))
 @pytest.mark.parametrize("role", ROLES)
 def test_permission_matrix(client, role, action):
     referral = ReferralFactory(submitted=True)
+    listener = commission_member(referral.target)  # told of what the partner does
     membership = membership_for(role, referral)
     user = membership.user if membership else MembershipFactory(inactive=True).user
-    if role == "officer":
-        user = referral.officer
     login(client, user)
+    before = snapshot(referral)
+    mail.outbox.clear()
     method, name, data = ACTIONS[action]
     response = getattr(client, method)(reverse(name, args=[referral.pk]), data)
-    referral.refresh_from_db()
+    after = snapshot(referral)
+    detail = reverse("referrals:detail", args=[referral.pk])
+    changed = {key for key in after if after[key] != before[key]}
     if role in ALLOWED[action]:
-        assert response.status_code in (200, 302)
-        if action == "withdraw":
-            assert referral.status == Status.WITHDRAWN
+        assert_allowed_effect(action, role, referral, membership, response, changed, listener)
     elif (role, action) in REFUSED_WITH_A_MESSAGE:
         # They may read the referral, so the refusal is explained rather than hidden.
         assert response.status_code == 302
-        assert referral.status == Status.SUBMITTED
-        assert not referral.messages.exists()
+        assert response["Location"] == detail
+        assert changed == set()
+        assert not mail.outbox
+        explanation = text(client.get(detail))
+        assert REFUSAL[action] in explanation
     else:
         assert response.status_code == 404
-        assert referral.status == Status.SUBMITTED
-        assert not referral.messages.exists()
+        assert changed == set()
+        assert not mail.outbox
+
+
+REFUSAL = {
+    "edit": "Seul un brouillon peut être modifié.",
+    "message": "Vous ne pouvez pas écrire sur cette demande.",
+}
+
+
+def assert_allowed_effect(action, role, referral, membership, response, changed, listener):
+    user = membership.user
+    detail = reverse("referrals:detail", args=[referral.pk])
+    referral.refresh_from_db()
+    recipients = sorted(m.to[0] for m in mail.outbox)
+    if action == "detail":
+        assert response.status_code == 200
+        assert referral.reference in text(response)
+        assert changed == {"accesses"}
+        access = referral.accesses.get()
+        assert (access.user, access.organisation, access.action) == (
+            user,
+            membership.organisation,
+            AccessLog.Action.VIEW,
+        )
+        assert not mail.outbox
+        return
+    assert response.status_code == 302
+    assert response["Location"] == detail
+    event = referral.events.last()
+    if action == "message":
+        assert changed == {"messages"}
+        message = referral.messages.get()
+        assert (message.body, message.author, message.organisation) == (
+            "Bonjour",
+            user,
+            membership.organisation,
+        )
+        # A partner writes to the target's commission; the commission to the officer.
+        expected = referral.officer if role == "commission" else listener.user
+        assert recipients == [expected.email]
+    elif action == "withdraw":
+        assert changed == {"status", "version", "events"}
+        assert referral.status == Status.WITHDRAWN
+        assert (event.action, event.actor, event.data) == (
+            Action.WITHDRAW,
+            user,
+            {"reason": "autre_solution"},
+        )
+        assert recipients == [listener.user.email]
+    elif action == "release_date":
+        assert changed == {"release_date", "version", "events"}
+        assert referral.release_date == date(2031, 1, 1)
+        assert (event.kind, event.actor, event.data["to"]) == (
+            ReferralEvent.Kind.RELEASE_DATE,
+            user,
+            "2031-01-01",
+        )
+        assert recipients == [listener.user.email]
+    else:
+        raise AssertionError(f"no expected effect for {action}")
 
 
 def test_drafts_are_invisible_to_the_commission(client):
