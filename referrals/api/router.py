@@ -518,6 +518,7 @@ def list_messages(
 ):
     actor = _actor(request, organisation)
     referral = _get(actor, referral_id)
+    AccessLog.trace(actor, referral, AccessLog.Action.API_READ)
     return list(referral.messages.select_related("author", "organisation"))
 
 
@@ -562,6 +563,7 @@ def list_events(
 ):
     actor = _actor(request, organisation)
     referral = _get(actor, referral_id)
+    AccessLog.trace(actor, referral, AccessLog.Action.API_READ)
     return list(referral.events.select_related("actor", "organisation"))
 
 

@@ -589,6 +589,27 @@ def test_the_same_key_sent_twice_at_once_creates_one_draft(api, partner, target,
     ]
 
 
+# --- traces -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["", "/messages", "/events"])
+def test_every_read_of_a_referral_is_traced(client, api, partner, path):
+    referral = ReferralFactory(membership=partner, accepted=True)
+    member = commission_member(referral.target)
+    response = api.get(f"/referrals/{referral.pk}{path}")
+    assert response.status_code == 200, response.content
+    assert api_for(client, member.user).get(f"/referrals/{referral.pk}{path}").status_code == 200
+    traces = referral.accesses.order_by("at", "pk").values_list("user", "organisation", "action")
+    assert list(traces) == [
+        (partner.user_id, partner.organisation_id, AccessLog.Action.API_READ),
+        (member.user_id, member.organisation_id, AccessLog.Action.API_READ),
+    ]
+    # A referral one may not read leaves no trace.
+    other = ReferralFactory(submitted=True)
+    assert api.get(f"/referrals/{other.pk}{path}").status_code == 404
+    assert not other.accesses.exists()
+
+
 def test_too_many_requests_is_429_in_french(api, monkeypatch):
     from referrals.api import router as api_module
 

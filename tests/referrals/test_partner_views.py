@@ -257,6 +257,27 @@ def test_attachments_are_checked_on_content(
         assert stranger.get(url).status_code == 404
 
 
+def test_every_download_is_traced(client, officer, chemin_vert):
+    referral = ReferralFactory(membership=officer, target=chemin_vert, submitted=True)
+    upload = io.BytesIO(PDF)
+    upload.name = "jugement.pdf"
+    client.post(
+        reverse("referrals:upload", args=[referral.pk]), {"kind": "decision", "file": upload}
+    )
+    url = reverse("referrals:attachment", args=[referral.pk, Attachment.objects.get().pk])
+    member = commission_member(chemin_vert)
+    for membership in (officer, member):
+        response = login(type(client)(), membership.user).get(url)
+        assert b"".join(response.streaming_content) == PDF
+    stranger = login(type(client)(), MembershipFactory().user)
+    assert stranger.get(url).status_code == 404
+    traces = referral.accesses.order_by("at", "pk").values_list("user", "organisation", "action")
+    assert list(traces) == [
+        (officer.user_id, officer.organisation_id, AccessLog.Action.DOWNLOAD),
+        (member.user_id, member.organisation_id, AccessLog.Action.DOWNLOAD),
+    ]
+
+
 def test_delete_draft_only_by_its_author(client, officer, chemin_vert):
     referral = ReferralFactory(membership=officer, target=chemin_vert)
     colleague = login(type(client)(), MembershipFactory(organisation=officer.organisation).user)
