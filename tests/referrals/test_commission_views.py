@@ -376,6 +376,61 @@ def test_session_agenda_decisions_and_printable_records(passerelle, head):
     assert "Saisissez une date valide" in text(response)
 
 
+def management_and_commission_of(establishment):
+    """Management, who also sits on another establishment's commission."""
+    membership = management_member()
+    InternalRole.objects.create(
+        membership=membership, role=InternalRole.Role.HEAD, establishment=establishment
+    )
+    return membership
+
+
+@pytest.mark.parametrize(
+    "who",
+    ["member", "head", "management", "management_and_other_head", "other_commission", "partner"],
+)
+def test_editing_a_session_is_for_its_commission(passerelle, augustins, who):
+    creator = commission_member(passerelle)
+    session = CommissionSessionFactory(
+        establishment=passerelle, date=TODAY(), minutes="", created_by=creator.user
+    )
+    present = commission_member(passerelle, InternalRole.Role.HEAD)
+    membership = {
+        "member": lambda: commission_member(passerelle),
+        "head": lambda: commission_member(passerelle, InternalRole.Role.HEAD),
+        "management": management_member,
+        "management_and_other_head": lambda: management_and_commission_of(augustins),
+        "other_commission": lambda: commission_member(augustins, InternalRole.Role.HEAD),
+        "partner": MembershipFactory,
+    }[who]()
+    client = as_user(membership)
+    url = reverse("commission:session_edit", args=[session.pk])
+    edit = {
+        "establishment": augustins.pk,  # a session never moves to another establishment
+        "date": (TODAY() + timedelta(days=7)).isoformat(),
+        "members_present": [present.user.pk],
+        "minutes": "Trois demandes étudiées.",
+    }
+    form, response = client.get(url), client.post(url, edit)
+    session.refresh_from_db()
+    if who in ("member", "head"):
+        assert form.status_code == 200
+        assert "Trois demandes" not in text(form)
+        assert response.status_code == 302
+        assert response["Location"] == reverse("commission:session", args=[session.pk])
+        assert (session.establishment_id, session.date, session.minutes) == (
+            passerelle.pk,
+            TODAY() + timedelta(days=7),
+            "Trois demandes étudiées.",
+        )
+        assert list(session.members_present.all()) == [present.user]
+        assert session.created_by == creator.user
+    else:
+        assert (form.status_code, response.status_code) == (404, 404)
+        assert (session.date, session.minutes) == (TODAY(), "")
+        assert not session.members_present.exists()
+
+
 def test_batch_schedule_and_decline(passerelle, head):
     session = CommissionSessionFactory(establishment=passerelle)
     first = ReferralFactory(target=passerelle, submitted=True)
@@ -427,3 +482,41 @@ def test_internal_notes_are_never_shown_to_partners(passerelle):
         partner.post(reverse("commission:note", args=[referral.pk]), {"body": "x"}).status_code
         == 404
     )
+
+
+@pytest.mark.parametrize(
+    "next_url",
+    [
+        "https://evil.example/",
+        "//evil.example",
+        "//evil.example/commission/",
+        "/\\evil.example",
+        "\\\\evil.example",
+        "https:evil.example",
+        " //evil.example",
+        "javascript:alert(1)",
+    ],
+)
+def test_batch_never_sends_back_off_site(passerelle, head, next_url):
+    referral = ReferralFactory(target=passerelle, submitted=True)
+    session = CommissionSessionFactory(establishment=passerelle)
+    client = as_user(head)
+    done = {"action": "schedule", "session": session.pk, "referrals": [referral.pk]}
+    refused = {"action": "schedule"}  # nothing ticked: the form's error path
+    for data in (done, refused):
+        response = client.post(reverse("commission:batch"), {**data, "next": next_url})
+        assert response.status_code == 302
+        assert response["Location"] == reverse("commission:queue")
+    assert Referral.objects.get(pk=referral.pk).status == Status.UNDER_REVIEW
+
+
+def test_batch_sends_back_to_the_filtered_queue(passerelle, head):
+    referral = ReferralFactory(target=passerelle, submitted=True)
+    session = CommissionSessionFactory(establishment=passerelle)
+    back = f"{reverse('commission:queue')}?etablissement={passerelle.pk}&status=submitted"
+    response = as_user(head).post(
+        reverse("commission:batch"),
+        {"action": "schedule", "session": session.pk, "referrals": [referral.pk], "next": back},
+    )
+    assert response["Location"] == back
+    assert Referral.objects.get(pk=referral.pk).status == Status.UNDER_REVIEW
