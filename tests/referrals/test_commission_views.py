@@ -221,7 +221,7 @@ def test_decline_without_a_message_is_refused(passerelle, head):
     referral = ReferralFactory(target=passerelle, status=Status.UNDER_REVIEW)
     session = CommissionSessionFactory(establishment=passerelle)
     response = as_user(head).post(
-        reverse("commission:act", args=[referral.pk, "decline"]),
+        reverse("commission:act", args=[referral.pk, Action.DECLINE]),
         {"reason": "pas_de_place", "message": "  ", "session": session.pk},
     )
     assert response.status_code == 200
@@ -232,7 +232,7 @@ def test_decline_without_a_message_is_refused(passerelle, head):
 def test_accept_without_a_date_or_outside_a_session_without_justification(passerelle, head):
     referral = ReferralFactory(target=passerelle, status=Status.SUBMITTED)
     client = as_user(head)
-    url = reverse("commission:act", args=[referral.pk, "accept"])
+    url = reverse("commission:act", args=[referral.pk, Action.ACCEPT])
     response = client.post(url, {"place_type": "urgence"})
     assert "Champ requis" in text(response)
     response = client.post(
@@ -249,14 +249,14 @@ def test_accept_without_a_date_or_outside_a_session_without_justification(passer
         },
     )
     assert response.status_code == 302
-    event = Referral.objects.get(pk=referral.pk).events.get(action="accept")
+    event = Referral.objects.get(pk=referral.pk).events.get(action=Action.ACCEPT)
     assert event.data["urgent_justification"] == "Sortie ce soir, famille à la rue."
 
 
 def test_reorient_to_the_same_establishment_is_not_offered(passerelle, augustins, head):
     referral = ReferralFactory(target=passerelle, status=Status.SUBMITTED)
     response = as_user(head).post(
-        reverse("commission:act", args=[referral.pk, "reorient"]),
+        reverse("commission:act", args=[referral.pk, Action.REORIENT]),
         {"new_target": passerelle.pk, "urgent_justification": "x"},
     )
     assert "Sélectionnez un choix valide" in text(response)
@@ -266,7 +266,7 @@ def test_reorient_to_the_same_establishment_is_not_offered(passerelle, augustins
 def test_action_in_a_state_that_forbids_it_says_why(passerelle, head):
     referral = ReferralFactory(target=passerelle, status=Status.ARRIVED)
     response = as_user(head).post(
-        reverse("commission:act", args=[referral.pk, "cancel"]), {"reason": "sans_nouvelles"}
+        reverse("commission:act", args=[referral.pk, Action.CANCEL]), {"reason": "sans_nouvelles"}
     )
     assert response.status_code == 200
     assert "Action impossible" in text(response)
@@ -278,9 +278,9 @@ def test_two_heads_deciding_at_once_one_decision_and_the_other_is_told(passerell
     session = CommissionSessionFactory(establishment=passerelle)
     other_head = commission_member(passerelle, InternalRole.Role.HEAD)
     first, second = as_user(head), as_user(other_head)
-    second.get(reverse("commission:act", args=[referral.pk, "decline"]))  # both open the form
+    second.get(reverse("commission:act", args=[referral.pk, Action.DECLINE]))  # both open the form
     first.post(
-        reverse("commission:act", args=[referral.pk, "accept"]),
+        reverse("commission:act", args=[referral.pk, Action.ACCEPT]),
         {
             "planned_admission_date": TODAY().isoformat(),
             "place_type": "urgence",
@@ -288,14 +288,14 @@ def test_two_heads_deciding_at_once_one_decision_and_the_other_is_told(passerell
         },
     )
     response = second.post(
-        reverse("commission:act", args=[referral.pk, "decline"]),
+        reverse("commission:act", args=[referral.pk, Action.DECLINE]),
         {"reason": "pas_de_place", "message": "Non.", "session": session.pk},
     )
     page = text(response)
     assert "Avis favorable" in page and str(head.user) in page
     referral.refresh_from_db()
     assert referral.status == Status.ACCEPTED
-    assert referral.events.filter(action__in=["accept", "decline"]).count() == 1
+    assert referral.events.filter(action__in=[Action.ACCEPT, Action.DECLINE]).count() == 1
 
 
 def test_outcomes_and_capacity_warning(passerelle, head):
@@ -303,11 +303,11 @@ def test_outcomes_and_capacity_warning(passerelle, head):
     ReferralFactory(target=passerelle, status=Status.ACCEPTED, place_type="urgence")
     referral = ReferralFactory(target=passerelle, status=Status.SUBMITTED)
     client = as_user(head)
-    page = text(client.get(reverse("commission:act", args=[referral.pk, "accept"])))
+    page = text(client.get(reverse("commission:act", args=[referral.pk, Action.ACCEPT])))
     assert "attendent déjà leur arrivée" in page
     accepted = ReferralFactory(target=passerelle, status=Status.ACCEPTED)
     client.post(
-        reverse("commission:act", args=[accepted.pk, "record_no_show"]),
+        reverse("commission:act", args=[accepted.pk, Action.RECORD_NO_SHOW]),
         {"day_centre_contact_date": TODAY().isoformat()},
     )
     accepted.refresh_from_db()
@@ -320,7 +320,7 @@ def test_decline_notifies_the_officer_with_the_reason_on_the_portal(passerelle, 
     session = CommissionSessionFactory(establishment=passerelle)
     mail.outbox.clear()
     as_user(head).post(
-        reverse("commission:act", args=[referral.pk, "decline"]),
+        reverse("commission:act", args=[referral.pk, Action.DECLINE]),
         {"reason": "hors_public", "message": "Public non accueilli ici.", "session": session.pk},
     )
     assert [m.to for m in mail.outbox] == [[referral.officer.email]]
@@ -350,13 +350,15 @@ def test_session_agenda_decisions_and_printable_records(passerelle, head):
     session = passerelle.commission_sessions.get()
     assert response["Location"] == reverse("commission:session", args=[session.pk])
     scheduled = ReferralFactory(target=passerelle, submitted=True, last_name="Inscrit")
-    client.post(reverse("commission:act", args=[scheduled.pk, "schedule"]), {"session": session.pk})
+    client.post(
+        reverse("commission:act", args=[scheduled.pk, Action.SCHEDULE]), {"session": session.pk}
+    )
     agenda = text(
         client.get(reverse("commission:session_print", args=[session.pk, "ordre-du-jour"]))
     )
     assert "INSCRIT" in agenda and str(member.user) in agenda
     client.post(
-        reverse("commission:act", args=[scheduled.pk, "accept"]),
+        reverse("commission:act", args=[scheduled.pk, Action.ACCEPT]),
         {
             "planned_admission_date": TODAY().isoformat(),
             "place_type": "urgence",
@@ -439,7 +441,7 @@ def test_batch_schedule_and_decline(passerelle, head):
     client = as_user(head)
     response = client.post(
         reverse("commission:batch"),
-        {"action": "schedule", "session": session.pk, "referrals": [first.pk, second.pk]},
+        {"action": Action.SCHEDULE, "session": session.pk, "referrals": [first.pk, second.pk]},
         follow=True,
     )
     assert "Fait pour" in text(response)
@@ -450,7 +452,7 @@ def test_batch_schedule_and_decline(passerelle, head):
     response = client.post(
         reverse("commission:batch"),
         {
-            "action": "decline",
+            "action": Action.DECLINE,
             "reason": "pas_de_place",
             "message": "Plus de place cet hiver.",
             "session": session.pk,
@@ -461,7 +463,7 @@ def test_batch_schedule_and_decline(passerelle, head):
     assert Referral.objects.get(pk=first.pk).status == Status.DECLINED
     assert Referral.objects.get(pk=second.pk).status == Status.DECLINED
     assert Referral.objects.get(pk=closed.pk).status == Status.ARRIVED
-    response = client.post(reverse("commission:batch"), {"action": "schedule"}, follow=True)
+    response = client.post(reverse("commission:batch"), {"action": Action.SCHEDULE}, follow=True)
     assert "Cochez au moins une demande" in text(response)
 
 
@@ -501,8 +503,8 @@ def test_batch_never_sends_back_off_site(passerelle, head, next_url):
     referral = ReferralFactory(target=passerelle, submitted=True)
     session = CommissionSessionFactory(establishment=passerelle)
     client = as_user(head)
-    done = {"action": "schedule", "session": session.pk, "referrals": [referral.pk]}
-    refused = {"action": "schedule"}  # nothing ticked: the form's error path
+    done = {"action": Action.SCHEDULE, "session": session.pk, "referrals": [referral.pk]}
+    refused = {"action": Action.SCHEDULE}  # nothing ticked: the form's error path
     for data in (done, refused):
         response = client.post(reverse("commission:batch"), {**data, "next": next_url})
         assert response.status_code == 302
@@ -516,7 +518,12 @@ def test_batch_sends_back_to_the_filtered_queue(passerelle, head):
     back = f"{reverse('commission:queue')}?etablissement={passerelle.pk}&status=submitted"
     response = as_user(head).post(
         reverse("commission:batch"),
-        {"action": "schedule", "session": session.pk, "referrals": [referral.pk], "next": back},
+        {
+            "action": Action.SCHEDULE,
+            "session": session.pk,
+            "referrals": [referral.pk],
+            "next": back,
+        },
     )
     assert response["Location"] == back
     assert Referral.objects.get(pk=referral.pk).status == Status.UNDER_REVIEW

@@ -89,7 +89,7 @@ def test_create_draft_then_submit(client, officer, chemin_vert):
     # A second click (another tab) changes nothing.
     response = client.post(reverse("referrals:submit", args=[referral.pk]), follow=True)
     assert "déjà été transmise" in text(response)
-    assert referral.events.filter(action="submit").count() == 1
+    assert referral.events.filter(action=Action.SUBMIT).count() == 1
     assert len(mail.outbox) == 1
 
 
