@@ -21,7 +21,7 @@ from referrals import workflow
 from referrals.choices import Action, Status
 from referrals.models import Referral, ReferralEvent
 from referrals.permissions import Actor
-from tests.factories import MembershipFactory, UserFactory
+from tests.factories import MembershipFactory
 from tests.referrals.concurrency import RivalFirst
 from tests.referrals.factories import (
     CommissionSessionFactory,
@@ -486,11 +486,11 @@ def test_a_partner_s_message_goes_to_the_target_s_commission_only():
 
 
 def test_a_commission_message_goes_to_the_officer_and_the_second_contact():
-    second = UserFactory()
-    referral = ReferralFactory(status=S.SUBMITTED, last_name="Rakotomalala")
-    MembershipFactory(user=second, organisation=referral.organisation)
-    Referral.objects.filter(pk=referral.pk).update(second_contact=second)
-    referral.refresh_from_db()
+    officer = MembershipFactory()
+    second = MembershipFactory(organisation=officer.organisation).user
+    referral = ReferralFactory(
+        membership=officer, second_contact=second, status=S.SUBMITTED, last_name="Rakotomalala"
+    )
     MembershipFactory(organisation=referral.organisation)  # a colleague not on this referral
     commission_member(referral.target)
     mail.outbox.clear()
