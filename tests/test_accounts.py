@@ -101,7 +101,14 @@ def test_admin_logins_go_through_allauth(client):
 def test_mfa_pages_are_reachable(client, member):
     login(client, member.user)
     assert client.get(reverse("mfa_index")).status_code == 200
-    assert client.get(reverse("mfa_activate_totp")).status_code in (200, 302)
+    # Activating a second factor asks for the password again first.
+    response = client.get(reverse("mfa_activate_totp"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_reauthenticate"))
+    client.post(reverse("account_reauthenticate"), {"password": PASSWORD})
+    response = client.get(reverse("mfa_activate_totp"))
+    assert response.status_code == 200
+    assert "mfa/totp/activate_form.html" in [t.name for t in response.templates]
 
 
 def test_dashboard_without_active_membership_explains(client):
@@ -352,15 +359,39 @@ def test_membership_management_matrix(client, action, actor, own, allowed):
     target = MembershipFactory(organisation=target_org)
     invitation = InvitationFactory(organisation=target_org)
     login(client, user)
+    key = invitation.key
+    mail.outbox.clear()
     response = _request(client, action, target_org, target, invitation)
-    if allowed:
-        assert response.status_code in (200, 302)
-    else:
+    target.refresh_from_db()
+    invitation.refresh_from_db()
+    if not allowed:
         assert response.status_code == 404
-        target.refresh_from_db()
         assert target.is_active
+        assert invitation.key == key
         assert not mail.outbox
         assert not Invitation.objects.filter(email="x@exemple.test").exists()
+        return
+    members_page = reverse("accounts:members", args=[target_org.pk])
+    if action == "members":
+        assert response.status_code == 200
+        page = text(response)
+        assert target.user.email in page and invitation.email in page
+        assert not mail.outbox
+        return
+    assert response.status_code == 302
+    assert response["Location"] == members_page
+    if action == "invite":
+        invited = Invitation.objects.get(email="x@exemple.test")
+        assert (invited.organisation, invited.invited_by) == (target_org, user)
+        assert [m.to for m in mail.outbox] == [["x@exemple.test"]]
+    elif action == "resend":
+        assert invitation.key != key
+        assert [m.to for m in mail.outbox] == [[invitation.email]]
+    else:
+        assert not target.is_active
+        assert target.deactivated_at is not None
+    if action != "deactivate":
+        assert target.is_active
 
 
 def test_deactivating_a_member_ends_their_sessions_at_once(client, org_admin):

@@ -5,17 +5,19 @@ import uuid
 from datetime import timedelta
 
 import pytest
-from django.db import connection
+from django.core import mail
+from django.db import IntegrityError, connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from wagtail.models import APIToken
 
 from cms.choices import ReferralType
 from referrals.api.schemas import ReferralIn
-from referrals.choices import Status
-from referrals.models import Message, Referral, ReferralEvent
+from referrals.choices import Action, Status
+from referrals.models import AccessLog, Message, Referral, ReferralEvent
 from referrals.partner.forms import ReferralForm
 from tests.factories import MembershipFactory, OrganisationFactory
+from tests.referrals.concurrency import RivalFirst
 from tests.referrals.factories import (
     EstablishmentFactory,
     ReferralFactory,
@@ -196,7 +198,12 @@ def test_internal_commission_members_read_but_cannot_create(client, target):
     assert response.status_code == 403
     assert "partenaires" in response.json()["detail"]
     # Submitting or withdrawing is the partner's: for the commission the referral is not there.
+    events = list(submitted.events.values_list("pk", flat=True))
     assert api.post(f"/referrals/{submitted.pk}/withdraw", {"reason": "erreur"}).status_code == 404
+    submitted.refresh_from_db()
+    assert submitted.status == Status.SUBMITTED
+    assert list(submitted.events.values_list("pk", flat=True)) == events
+    assert Referral.objects.count() == 2
 
 
 # --- list ------------------------------------------------------------------------------------
@@ -223,6 +230,9 @@ def test_list_shows_only_the_organisation_s_referrals(api, partner):
 
 def test_another_organisation_s_referral_is_404_everywhere(api):
     other = ReferralFactory(submitted=True)
+    commission_member(other.target)  # would be told of a message or a withdrawal
+    events = list(other.events.values_list("pk", flat=True))
+    mail.outbox.clear()
     for path in ("", "/messages", "/events"):
         response = api.get(f"/referrals/{other.pk}{path}")
         assert response.status_code == 404, path
@@ -235,7 +245,10 @@ def test_another_organisation_s_referral_is_404_everywhere(api):
         assert api.post(f"/referrals/{other.pk}{path}", body).status_code == 404, path
     other.refresh_from_db()
     assert other.status == Status.SUBMITTED
+    assert list(other.events.values_list("pk", flat=True)) == events
     assert not Message.objects.exists()
+    assert not AccessLog.objects.exists()
+    assert not mail.outbox
     assert api.get("/referrals/pas-un-uuid").status_code == 404
     assert api.get(f"/referrals/{uuid.uuid4()}").status_code == 404
 
@@ -490,9 +503,9 @@ def test_withdraw(api, partner):
     assert response.status_code == 200, response.content
     assert response.json()["status"] == "withdrawn"
     assert response.json()["withdraw_reason"] == "autre_solution"
-    event = ReferralEvent.objects.get(referral=referral)
+    event = referral.events.last()
     assert (event.action, event.comment, event.data) == (
-        "withdraw",
+        Action.WITHDRAW,
         "Hébergé par sa sœur.",
         {"reason": "autre_solution"},
     )
@@ -555,25 +568,46 @@ def test_events(api, partner, target):
 
 
 def test_the_same_key_sent_twice_at_once_creates_one_draft(api, partner, target, monkeypatch):
-    """Both requests pass the 'already created?' check; the second one's insert then hits the
-    unique key and answers with the first one's draft."""
-    from referrals.api import router as api_module
+    """Both requests pass the 'already created?' checks (the API's and the workflow's); the
+    other one's draft is committed just before this one's insert, which then hits the unique
+    key (the IntegrityError branch of workflow.create_draft) and answers with the other's
+    draft."""
+    from referrals import workflow
 
     key = uuid.uuid4()
-    first = ReferralFactory(membership=partner, creation_key=key)
-    real = api_module._already_created
-    calls = []
-
-    def racing(*args):
-        calls.append(args)
-        return None if len(calls) == 1 else real(*args)
-
-    monkeypatch.setattr(api_module, "_already_created", racing)
+    race = RivalFirst(lambda: ReferralFactory(membership=partner, target=target, creation_key=key))
+    monkeypatch.setattr(workflow, "transaction", race)
     response = api.post("/referrals", valid_body(target), **{"Idempotency-Key": str(key)})
+    assert race.endings == [None, IntegrityError]  # the rival's insert, then this one's
     assert response.status_code == 200, response.content
-    assert response.json()["id"] == str(first.pk)
-    assert Referral.objects.count() == 1
-    assert not ReferralEvent.objects.exists()
+    assert response.json()["id"] == str(race.rival.pk)
+    assert response.json()["reference"] == race.rival.reference
+    assert list(Referral.objects.values_list("pk", flat=True)) == [race.rival.pk]
+    # Only the rival's creation is in the history: the insert that lost left nothing.
+    assert list(ReferralEvent.objects.values_list("referral_id", "action")) == [
+        (race.rival.pk, Action.CREATED)
+    ]
+
+
+# --- traces -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["", "/messages", "/events"])
+def test_every_read_of_a_referral_is_traced(client, api, partner, path):
+    referral = ReferralFactory(membership=partner, accepted=True)
+    member = commission_member(referral.target)
+    response = api.get(f"/referrals/{referral.pk}{path}")
+    assert response.status_code == 200, response.content
+    assert api_for(client, member.user).get(f"/referrals/{referral.pk}{path}").status_code == 200
+    traces = referral.accesses.order_by("at", "pk").values_list("user", "organisation", "action")
+    assert list(traces) == [
+        (partner.user_id, partner.organisation_id, AccessLog.Action.API_READ),
+        (member.user_id, member.organisation_id, AccessLog.Action.API_READ),
+    ]
+    # A referral one may not read leaves no trace.
+    other = ReferralFactory(submitted=True)
+    assert api.get(f"/referrals/{other.pk}{path}").status_code == 404
+    assert not other.accesses.exists()
 
 
 def test_too_many_requests_is_429_in_french(api, monkeypatch):

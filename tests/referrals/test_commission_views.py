@@ -11,7 +11,8 @@ from django.utils import timezone
 
 from accounts.models import InternalRole
 from cms.models import EstablishmentPlace
-from referrals.choices import Status
+from referrals import workflow
+from referrals.choices import Action, Status
 from referrals.models import Referral
 from tests.factories import MembershipFactory
 from tests.referrals.factories import (
@@ -97,34 +98,48 @@ def test_queue_queries_do_not_grow(passerelle, django_assert_max_num_queries):
 # --- role × action × establishment ---------------------------------------------------------
 
 ACTION_STATUS = {
-    "request_info": Status.SUBMITTED,
-    "schedule": Status.SUBMITTED,
-    "accept": Status.UNDER_REVIEW,
-    "decline": Status.UNDER_REVIEW,
-    "reorient": Status.SUBMITTED,
-    "record_arrival": Status.ACCEPTED,
-    "record_no_show": Status.ACCEPTED,
-    "cancel": Status.ACCEPTED,
+    Action.REQUEST_INFO: Status.SUBMITTED,
+    Action.SCHEDULE: Status.SUBMITTED,
+    Action.ACCEPT: Status.UNDER_REVIEW,
+    Action.DECLINE: Status.UNDER_REVIEW,
+    Action.REORIENT: Status.SUBMITTED,
+    Action.RECORD_ARRIVAL: Status.ACCEPTED,
+    Action.RECORD_NO_SHOW: Status.ACCEPTED,
+    Action.CANCEL: Status.ACCEPTED,
 }
-MEMBER_ACTIONS = {"request_info", "schedule"}
+MEMBER_ACTIONS = {Action.REQUEST_INFO, Action.SCHEDULE}
 
 
 def valid_post(action, referral, other):
     session = CommissionSessionFactory(establishment=referral.target, date=TODAY())
     return {
-        "request_info": {"message": "Merci de joindre le jugement."},
-        "schedule": {"session": session.pk},
-        "accept": {
+        Action.REQUEST_INFO: {"message": "Merci de joindre le jugement."},
+        Action.SCHEDULE: {"session": session.pk},
+        Action.ACCEPT: {
             "planned_admission_date": (TODAY() + timedelta(days=5)).isoformat(),
             "place_type": "urgence",
             "session": session.pk,
         },
-        "decline": {"reason": "pas_de_place", "message": "Plus de place.", "session": session.pk},
-        "reorient": {"new_target": other.pk, "urgent_justification": "Sortie demain."},
-        "record_arrival": {"arrival_date": TODAY().isoformat()},
-        "record_no_show": {},
-        "cancel": {"reason": "sans_nouvelles"},
+        Action.DECLINE: {
+            "reason": "pas_de_place",
+            "message": "Plus de place.",
+            "session": session.pk,
+        },
+        Action.REORIENT: {"new_target": other.pk, "urgent_justification": "Sortie demain."},
+        Action.RECORD_ARRIVAL: {"arrival_date": TODAY().isoformat()},
+        Action.RECORD_NO_SHOW: {},
+        Action.CANCEL: {"reason": "sans_nouvelles"},
     }[action]
+
+
+def state(referral):
+    referral = Referral.objects.get(pk=referral.pk)
+    return (
+        referral.status,
+        list(referral.events.values_list("pk", flat=True)),
+        list(referral.messages.values_list("pk", flat=True)),
+        Referral.objects.filter(reoriented_from=referral).exists(),
+    )
 
 
 @pytest.mark.parametrize("action", list(ACTION_STATUS))
@@ -141,20 +156,57 @@ def test_role_action_establishment_matrix(passerelle, augustins, role, action):
         "management": management_member,
         "partner": lambda: referral.officer.memberships.get(),
     }[role]()
+    augustins_member = commission_member(augustins)
     client = as_user(membership)
     url = reverse("commission:act", args=[referral.pk, action])
-    response = client.post(url, valid_post(action, referral, augustins))
-    referral.refresh_from_db()
+    data = valid_post(action, referral, augustins)
+    before = state(referral)
+    mail.outbox.clear()
+    response = client.post(url, data)
     allowed = role == "head" or (role == "member" and action in MEMBER_ACTIONS)
-    if allowed:
-        assert response.status_code == 302, text(response)
-        assert referral.status != ACTION_STATUS[action]
-    elif role in ("member", "management"):
-        assert response.status_code == 403  # they read it, but this action is not theirs
-        assert referral.status == ACTION_STATUS[action]
+    if not allowed:
+        # The member and management read it, but this action is not theirs; the others do not
+        # even learn that it exists.
+        assert response.status_code == (403 if role in ("member", "management") else 404)
+        assert state(referral) == before
+        assert not mail.outbox
+        return
+    assert response.status_code == 302, text(response)
+    assert response["Location"] == reverse("referrals:detail", args=[referral.pk])
+    referral.refresh_from_db()
+    transition = workflow.TRANSITIONS[action]
+    assert referral.status == transition.target
+    event = referral.events.last()
+    assert event.pk not in before[1]
+    assert (event.action, event.from_status, event.to_status) == (
+        action,
+        ACTION_STATUS[action],
+        transition.target,
+    )
+    assert (event.actor, event.organisation) == (membership.user, membership.organisation)
+    recipients = sorted(m.to[0] for m in mail.outbox)
+    if action == Action.REORIENT:
+        linked = Referral.objects.get(reoriented_from=referral)
+        assert (linked.target_id, linked.status) == (augustins.pk, Status.SUBMITTED)
+        assert recipients == sorted([referral.officer.email, augustins_member.user.email])
     else:
-        assert response.status_code == 404
-        assert referral.status == ACTION_STATUS[action]
+        assert recipients == [referral.officer.email]
+    if action in (Action.REQUEST_INFO, Action.DECLINE):
+        message = referral.messages.last()
+        assert (message.body, message.author) == (data["message"], membership.user)
+    if action in (Action.SCHEDULE, Action.ACCEPT, Action.DECLINE):
+        assert referral.session_id == data["session"]
+    if action == Action.ACCEPT:
+        assert (referral.planned_admission_date, referral.place_type) == (
+            TODAY() + timedelta(days=5),
+            "urgence",
+        )
+    if action == Action.DECLINE:
+        assert referral.decline_reason == "pas_de_place"
+    if action == Action.RECORD_ARRIVAL:
+        assert referral.arrival_date == TODAY()
+    if action == Action.CANCEL:
+        assert referral.cancel_reason == "sans_nouvelles"
 
 
 # --- every transition of this side, with its bad input ---------------------------------------
@@ -169,7 +221,7 @@ def test_decline_without_a_message_is_refused(passerelle, head):
     referral = ReferralFactory(target=passerelle, status=Status.UNDER_REVIEW)
     session = CommissionSessionFactory(establishment=passerelle)
     response = as_user(head).post(
-        reverse("commission:act", args=[referral.pk, "decline"]),
+        reverse("commission:act", args=[referral.pk, Action.DECLINE]),
         {"reason": "pas_de_place", "message": "  ", "session": session.pk},
     )
     assert response.status_code == 200
@@ -180,7 +232,7 @@ def test_decline_without_a_message_is_refused(passerelle, head):
 def test_accept_without_a_date_or_outside_a_session_without_justification(passerelle, head):
     referral = ReferralFactory(target=passerelle, status=Status.SUBMITTED)
     client = as_user(head)
-    url = reverse("commission:act", args=[referral.pk, "accept"])
+    url = reverse("commission:act", args=[referral.pk, Action.ACCEPT])
     response = client.post(url, {"place_type": "urgence"})
     assert "Champ requis" in text(response)
     response = client.post(
@@ -197,14 +249,14 @@ def test_accept_without_a_date_or_outside_a_session_without_justification(passer
         },
     )
     assert response.status_code == 302
-    event = Referral.objects.get(pk=referral.pk).events.get(action="accept")
+    event = Referral.objects.get(pk=referral.pk).events.get(action=Action.ACCEPT)
     assert event.data["urgent_justification"] == "Sortie ce soir, famille à la rue."
 
 
 def test_reorient_to_the_same_establishment_is_not_offered(passerelle, augustins, head):
     referral = ReferralFactory(target=passerelle, status=Status.SUBMITTED)
     response = as_user(head).post(
-        reverse("commission:act", args=[referral.pk, "reorient"]),
+        reverse("commission:act", args=[referral.pk, Action.REORIENT]),
         {"new_target": passerelle.pk, "urgent_justification": "x"},
     )
     assert "Sélectionnez un choix valide" in text(response)
@@ -214,7 +266,7 @@ def test_reorient_to_the_same_establishment_is_not_offered(passerelle, augustins
 def test_action_in_a_state_that_forbids_it_says_why(passerelle, head):
     referral = ReferralFactory(target=passerelle, status=Status.ARRIVED)
     response = as_user(head).post(
-        reverse("commission:act", args=[referral.pk, "cancel"]), {"reason": "sans_nouvelles"}
+        reverse("commission:act", args=[referral.pk, Action.CANCEL]), {"reason": "sans_nouvelles"}
     )
     assert response.status_code == 200
     assert "Action impossible" in text(response)
@@ -226,9 +278,9 @@ def test_two_heads_deciding_at_once_one_decision_and_the_other_is_told(passerell
     session = CommissionSessionFactory(establishment=passerelle)
     other_head = commission_member(passerelle, InternalRole.Role.HEAD)
     first, second = as_user(head), as_user(other_head)
-    second.get(reverse("commission:act", args=[referral.pk, "decline"]))  # both open the form
+    second.get(reverse("commission:act", args=[referral.pk, Action.DECLINE]))  # both open the form
     first.post(
-        reverse("commission:act", args=[referral.pk, "accept"]),
+        reverse("commission:act", args=[referral.pk, Action.ACCEPT]),
         {
             "planned_admission_date": TODAY().isoformat(),
             "place_type": "urgence",
@@ -236,14 +288,14 @@ def test_two_heads_deciding_at_once_one_decision_and_the_other_is_told(passerell
         },
     )
     response = second.post(
-        reverse("commission:act", args=[referral.pk, "decline"]),
+        reverse("commission:act", args=[referral.pk, Action.DECLINE]),
         {"reason": "pas_de_place", "message": "Non.", "session": session.pk},
     )
     page = text(response)
     assert "Avis favorable" in page and str(head.user) in page
     referral.refresh_from_db()
     assert referral.status == Status.ACCEPTED
-    assert referral.events.filter(action__in=["accept", "decline"]).count() == 1
+    assert referral.events.filter(action__in=[Action.ACCEPT, Action.DECLINE]).count() == 1
 
 
 def test_outcomes_and_capacity_warning(passerelle, head):
@@ -251,11 +303,11 @@ def test_outcomes_and_capacity_warning(passerelle, head):
     ReferralFactory(target=passerelle, status=Status.ACCEPTED, place_type="urgence")
     referral = ReferralFactory(target=passerelle, status=Status.SUBMITTED)
     client = as_user(head)
-    page = text(client.get(reverse("commission:act", args=[referral.pk, "accept"])))
+    page = text(client.get(reverse("commission:act", args=[referral.pk, Action.ACCEPT])))
     assert "attendent déjà leur arrivée" in page
     accepted = ReferralFactory(target=passerelle, status=Status.ACCEPTED)
     client.post(
-        reverse("commission:act", args=[accepted.pk, "record_no_show"]),
+        reverse("commission:act", args=[accepted.pk, Action.RECORD_NO_SHOW]),
         {"day_centre_contact_date": TODAY().isoformat()},
     )
     accepted.refresh_from_db()
@@ -268,7 +320,7 @@ def test_decline_notifies_the_officer_with_the_reason_on_the_portal(passerelle, 
     session = CommissionSessionFactory(establishment=passerelle)
     mail.outbox.clear()
     as_user(head).post(
-        reverse("commission:act", args=[referral.pk, "decline"]),
+        reverse("commission:act", args=[referral.pk, Action.DECLINE]),
         {"reason": "hors_public", "message": "Public non accueilli ici.", "session": session.pk},
     )
     assert [m.to for m in mail.outbox] == [[referral.officer.email]]
@@ -298,13 +350,15 @@ def test_session_agenda_decisions_and_printable_records(passerelle, head):
     session = passerelle.commission_sessions.get()
     assert response["Location"] == reverse("commission:session", args=[session.pk])
     scheduled = ReferralFactory(target=passerelle, submitted=True, last_name="Inscrit")
-    client.post(reverse("commission:act", args=[scheduled.pk, "schedule"]), {"session": session.pk})
+    client.post(
+        reverse("commission:act", args=[scheduled.pk, Action.SCHEDULE]), {"session": session.pk}
+    )
     agenda = text(
         client.get(reverse("commission:session_print", args=[session.pk, "ordre-du-jour"]))
     )
     assert "INSCRIT" in agenda and str(member.user) in agenda
     client.post(
-        reverse("commission:act", args=[scheduled.pk, "accept"]),
+        reverse("commission:act", args=[scheduled.pk, Action.ACCEPT]),
         {
             "planned_admission_date": TODAY().isoformat(),
             "place_type": "urgence",
@@ -324,6 +378,61 @@ def test_session_agenda_decisions_and_printable_records(passerelle, head):
     assert "Saisissez une date valide" in text(response)
 
 
+def management_and_commission_of(establishment):
+    """Management, who also sits on another establishment's commission."""
+    membership = management_member()
+    InternalRole.objects.create(
+        membership=membership, role=InternalRole.Role.HEAD, establishment=establishment
+    )
+    return membership
+
+
+@pytest.mark.parametrize(
+    "who",
+    ["member", "head", "management", "management_and_other_head", "other_commission", "partner"],
+)
+def test_editing_a_session_is_for_its_commission(passerelle, augustins, who):
+    creator = commission_member(passerelle)
+    session = CommissionSessionFactory(
+        establishment=passerelle, date=TODAY(), minutes="", created_by=creator.user
+    )
+    present = commission_member(passerelle, InternalRole.Role.HEAD)
+    membership = {
+        "member": lambda: commission_member(passerelle),
+        "head": lambda: commission_member(passerelle, InternalRole.Role.HEAD),
+        "management": management_member,
+        "management_and_other_head": lambda: management_and_commission_of(augustins),
+        "other_commission": lambda: commission_member(augustins, InternalRole.Role.HEAD),
+        "partner": MembershipFactory,
+    }[who]()
+    client = as_user(membership)
+    url = reverse("commission:session_edit", args=[session.pk])
+    edit = {
+        "establishment": augustins.pk,  # a session never moves to another establishment
+        "date": (TODAY() + timedelta(days=7)).isoformat(),
+        "members_present": [present.user.pk],
+        "minutes": "Trois demandes étudiées.",
+    }
+    form, response = client.get(url), client.post(url, edit)
+    session.refresh_from_db()
+    if who in ("member", "head"):
+        assert form.status_code == 200
+        assert "Trois demandes" not in text(form)
+        assert response.status_code == 302
+        assert response["Location"] == reverse("commission:session", args=[session.pk])
+        assert (session.establishment_id, session.date, session.minutes) == (
+            passerelle.pk,
+            TODAY() + timedelta(days=7),
+            "Trois demandes étudiées.",
+        )
+        assert list(session.members_present.all()) == [present.user]
+        assert session.created_by == creator.user
+    else:
+        assert (form.status_code, response.status_code) == (404, 404)
+        assert (session.date, session.minutes) == (TODAY(), "")
+        assert not session.members_present.exists()
+
+
 def test_batch_schedule_and_decline(passerelle, head):
     session = CommissionSessionFactory(establishment=passerelle)
     first = ReferralFactory(target=passerelle, submitted=True)
@@ -332,7 +441,7 @@ def test_batch_schedule_and_decline(passerelle, head):
     client = as_user(head)
     response = client.post(
         reverse("commission:batch"),
-        {"action": "schedule", "session": session.pk, "referrals": [first.pk, second.pk]},
+        {"action": Action.SCHEDULE, "session": session.pk, "referrals": [first.pk, second.pk]},
         follow=True,
     )
     assert "Fait pour" in text(response)
@@ -343,7 +452,7 @@ def test_batch_schedule_and_decline(passerelle, head):
     response = client.post(
         reverse("commission:batch"),
         {
-            "action": "decline",
+            "action": Action.DECLINE,
             "reason": "pas_de_place",
             "message": "Plus de place cet hiver.",
             "session": session.pk,
@@ -354,7 +463,7 @@ def test_batch_schedule_and_decline(passerelle, head):
     assert Referral.objects.get(pk=first.pk).status == Status.DECLINED
     assert Referral.objects.get(pk=second.pk).status == Status.DECLINED
     assert Referral.objects.get(pk=closed.pk).status == Status.ARRIVED
-    response = client.post(reverse("commission:batch"), {"action": "schedule"}, follow=True)
+    response = client.post(reverse("commission:batch"), {"action": Action.SCHEDULE}, follow=True)
     assert "Cochez au moins une demande" in text(response)
 
 
@@ -375,3 +484,46 @@ def test_internal_notes_are_never_shown_to_partners(passerelle):
         partner.post(reverse("commission:note", args=[referral.pk]), {"body": "x"}).status_code
         == 404
     )
+
+
+@pytest.mark.parametrize(
+    "next_url",
+    [
+        "https://evil.example/",
+        "//evil.example",
+        "//evil.example/commission/",
+        "/\\evil.example",
+        "\\\\evil.example",
+        "https:evil.example",
+        " //evil.example",
+        "javascript:alert(1)",
+    ],
+)
+def test_batch_never_sends_back_off_site(passerelle, head, next_url):
+    referral = ReferralFactory(target=passerelle, submitted=True)
+    session = CommissionSessionFactory(establishment=passerelle)
+    client = as_user(head)
+    done = {"action": Action.SCHEDULE, "session": session.pk, "referrals": [referral.pk]}
+    refused = {"action": Action.SCHEDULE}  # nothing ticked: the form's error path
+    for data in (done, refused):
+        response = client.post(reverse("commission:batch"), {**data, "next": next_url})
+        assert response.status_code == 302
+        assert response["Location"] == reverse("commission:queue")
+    assert Referral.objects.get(pk=referral.pk).status == Status.UNDER_REVIEW
+
+
+def test_batch_sends_back_to_the_filtered_queue(passerelle, head):
+    referral = ReferralFactory(target=passerelle, submitted=True)
+    session = CommissionSessionFactory(establishment=passerelle)
+    back = f"{reverse('commission:queue')}?etablissement={passerelle.pk}&status=submitted"
+    response = as_user(head).post(
+        reverse("commission:batch"),
+        {
+            "action": Action.SCHEDULE,
+            "session": session.pk,
+            "referrals": [referral.pk],
+            "next": back,
+        },
+    )
+    assert response["Location"] == back
+    assert Referral.objects.get(pk=referral.pk).status == Status.UNDER_REVIEW

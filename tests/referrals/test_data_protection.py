@@ -564,9 +564,9 @@ def test_names_appear_in_no_log_record(client, partner, establishment, head, cap
     client.post(reverse("referrals:message", args=[referral.pk]), {"body": f"{NAME[0]} arrive."})
     login(client, head.user)
     client.get(reverse("commission:queue"))
-    client.get(reverse("commission:act", args=[referral.pk, "decline"]))
+    client.get(reverse("commission:act", args=[referral.pk, Action.DECLINE]))
     client.post(
-        reverse("commission:act", args=[referral.pk, "decline"]),
+        reverse("commission:act", args=[referral.pk, Action.DECLINE]),
         {"reason": "besoins", "message": f"Désolés pour {NAME[0]}.", **URGENT},
     )
     client.get(reverse("referrals:detail", args=[referral.pk]))

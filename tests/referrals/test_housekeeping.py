@@ -10,7 +10,12 @@ from referrals.choices import Status
 from referrals.models import Referral
 from referrals.notifications import DecisionReminder, ReferralSubmitted
 from referrals.tasks import expire_information_requests, send_reminders
-from tests.referrals.factories import ReferralFactory, commission_member
+from tests.referrals.factories import (
+    EstablishmentFactory,
+    ReferralFactory,
+    commission_member,
+    head_of,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -57,11 +62,18 @@ def test_reminders_to_the_commission_at_most_every_n_days(settings):
         planned_admission_date=timezone.localdate() - timedelta(days=1),
     )
     member = commission_member(waiting.target)
+    head = head_of(waiting.target)  # who decided `overdue`
+    commission_member(EstablishmentFactory())  # another establishment's commission
     assert send_reminders(now) == {"decision": 1, "outcome": 1}
-    subjects = sorted(m.subject for m in mail.outbox)
-    assert all(m.to == [member.user.email] for m in mail.outbox)
-    assert "décision attendue" in subjects[0] and waiting.reference in subjects[0]
-    assert "suite de l'admission" in subjects[1] and overdue.reference in subjects[1]
+    received = {}
+    for message in mail.outbox:
+        (recipient,) = message.to
+        received.setdefault(recipient, []).append(message.subject)
+    assert set(received) == {member.user.email, head.user.email}
+    for subjects in received.values():
+        decision, outcome = sorted(subjects)
+        assert "décision attendue" in decision and waiting.reference in decision
+        assert "suite de l'admission" in outcome and overdue.reference in outcome
     # Not again the next day…
     assert send_reminders(now + timedelta(days=1)) == {"decision": 0, "outcome": 0}
     # …but again after the delay (and the younger request is now overdue as well).

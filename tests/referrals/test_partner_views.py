@@ -2,7 +2,7 @@
 
 import io
 import uuid
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.core import mail
@@ -10,8 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import InternalRole
-from referrals.choices import Status
-from referrals.models import Attachment, Referral, ReferralEvent
+from referrals.choices import Action, Status
+from referrals.models import AccessLog, Attachment, Referral, ReferralEvent
 from tests.factories import MembershipFactory
 from tests.referrals.factories import EstablishmentFactory, ReferralFactory, commission_member
 from tests.utils import login, text
@@ -89,7 +89,7 @@ def test_create_draft_then_submit(client, officer, chemin_vert):
     # A second click (another tab) changes nothing.
     response = client.post(reverse("referrals:submit", args=[referral.pk]), follow=True)
     assert "déjà été transmise" in text(response)
-    assert referral.events.filter(action="submit").count() == 1
+    assert referral.events.filter(action=Action.SUBMIT).count() == 1
     assert len(mail.outbox) == 1
 
 
@@ -172,7 +172,14 @@ def test_information_request_answer_puts_it_back_in_the_queue(client, officer, c
     client.post(reverse("referrals:answer", args=[referral.pk]), {"message": "Jugement joint."})
     referral.refresh_from_db()
     assert referral.status == Status.SUBMITTED
-    assert referral.messages.get().body == "Jugement joint."
+    answer = referral.messages.last()
+    assert (answer.body, answer.author) == ("Jugement joint.", officer.user)
+    event = referral.events.last()
+    assert (event.action, event.actor, event.comment) == (
+        Action.ANSWER_INFO,
+        officer.user,
+        "Jugement joint.",
+    )
     assert member.user.email in [m.to[0] for m in mail.outbox]
 
 
@@ -315,6 +322,7 @@ ACTIONS = {
     "message": ("post", "referrals:message", {"body": "Bonjour"}),
     "withdraw": ("post", "referrals:withdraw", {"reason": "autre_solution"}),
     "release_date": ("post", "referrals:release_date", {"release_date": "2031-01-01"}),
+    "download": ("get", "referrals:attachment", {}),
 }
 ROLES = [
     "officer",
@@ -332,6 +340,7 @@ ALLOWED = {
     "message": {"officer", "colleague", "commission"},
     "withdraw": {"officer", "colleague"},
     "release_date": {"officer", "colleague"},
+    "download": {"officer", "colleague", "commission", "management"},
 }
 
 REFUSED_WITH_A_MESSAGE = {("officer", "edit"), ("colleague", "edit"), ("management", "message")}
@@ -355,31 +364,118 @@ def membership_for(role, referral):
     return None
 
 
+def snapshot(referral):
+    """What an action may change on a referral, as stored."""
+    referral = Referral.objects.get(pk=referral.pk)
+    return {
+        "status": referral.status,
+        "release_date": referral.release_date,
+        "version": referral.version,
+        "events": list(referral.events.values_list("pk", flat=True)),
+        "messages": list(referral.messages.values_list("pk", flat=True)),
+        "accesses": list(referral.accesses.values_list("pk", flat=True)),
+    }
+
+
 @pytest.mark.parametrize("action", list(ACTIONS))
 @pytest.mark.parametrize("role", ROLES)
 def test_permission_matrix(client, role, action):
     referral = ReferralFactory(submitted=True)
+    listener = commission_member(referral.target)  # told of what the partner does
+    args = [referral.pk]
+    if action == "download":
+        upload = io.BytesIO(PDF)
+        upload.name = "jugement.pdf"
+        login(client, referral.officer)
+        client.post(reverse("referrals:upload", args=args), {"kind": "decision", "file": upload})
+        args.append(referral.attachments.get().pk)
     membership = membership_for(role, referral)
     user = membership.user if membership else MembershipFactory(inactive=True).user
-    if role == "officer":
-        user = referral.officer
     login(client, user)
+    before = snapshot(referral)
+    mail.outbox.clear()
     method, name, data = ACTIONS[action]
-    response = getattr(client, method)(reverse(name, args=[referral.pk]), data)
-    referral.refresh_from_db()
+    response = getattr(client, method)(reverse(name, args=args), data)
+    after = snapshot(referral)
+    detail = reverse("referrals:detail", args=[referral.pk])
+    changed = {key for key in after if after[key] != before[key]}
     if role in ALLOWED[action]:
-        assert response.status_code in (200, 302)
-        if action == "withdraw":
-            assert referral.status == Status.WITHDRAWN
+        assert_allowed_effect(action, role, referral, membership, response, changed, listener)
     elif (role, action) in REFUSED_WITH_A_MESSAGE:
         # They may read the referral, so the refusal is explained rather than hidden.
         assert response.status_code == 302
-        assert referral.status == Status.SUBMITTED
-        assert not referral.messages.exists()
+        assert response["Location"] == detail
+        assert changed == set()
+        assert not mail.outbox
+        explanation = text(client.get(detail))
+        assert REFUSAL[action] in explanation
     else:
         assert response.status_code == 404
-        assert referral.status == Status.SUBMITTED
-        assert not referral.messages.exists()
+        assert changed == set()
+        assert not mail.outbox
+
+
+REFUSAL = {
+    "edit": "Seul un brouillon peut être modifié.",
+    "message": "Vous ne pouvez pas écrire sur cette demande.",
+}
+
+
+def assert_allowed_effect(action, role, referral, membership, response, changed, listener):
+    user = membership.user
+    detail = reverse("referrals:detail", args=[referral.pk])
+    referral.refresh_from_db()
+    recipients = sorted(m.to[0] for m in mail.outbox)
+    if action in ("detail", "download"):
+        assert response.status_code == 200
+        if action == "detail":
+            assert referral.reference in text(response)
+        else:
+            assert b"".join(response.streaming_content) == PDF
+            assert response["Content-Disposition"] == 'attachment; filename="jugement.pdf"'
+        assert changed == {"accesses"}
+        access = referral.accesses.get()
+        assert (access.user, access.organisation, access.action) == (
+            user,
+            membership.organisation,
+            AccessLog.Action.VIEW if action == "detail" else AccessLog.Action.DOWNLOAD,
+        )
+        assert not mail.outbox
+        return
+    assert response.status_code == 302
+    assert response["Location"] == detail
+    event = referral.events.last()
+    if action == "message":
+        assert changed == {"messages"}
+        message = referral.messages.get()
+        assert (message.body, message.author, message.organisation) == (
+            "Bonjour",
+            user,
+            membership.organisation,
+        )
+        # A partner writes to the target's commission; the commission to the officer.
+        expected = referral.officer if role == "commission" else listener.user
+        assert recipients == [expected.email]
+    elif action == "withdraw":
+        assert changed == {"status", "version", "events"}
+        assert referral.status == Status.WITHDRAWN
+        assert (event.action, event.actor, event.data) == (
+            Action.WITHDRAW,
+            user,
+            {"reason": "autre_solution"},
+        )
+        assert recipients == [listener.user.email]
+    elif action == "release_date":
+        assert changed == {"release_date", "version", "events"}
+        assert referral.release_date == date(2031, 1, 1)
+        assert (event.kind, event.actor, event.data["to"]) == (
+            ReferralEvent.Kind.RELEASE_DATE,
+            user,
+            "2031-01-01",
+        )
+        assert recipients == [listener.user.email]
+    else:
+        raise AssertionError(f"no expected effect for {action}")
 
 
 def test_drafts_are_invisible_to_the_commission(client):
