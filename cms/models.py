@@ -15,6 +15,8 @@ from django.db import models
 from django.db.models import Q
 from django.http import Http404
 from django.utils.functional import cached_property
+from django.utils.html import strip_tags
+from django.utils.text import Truncator, slugify
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
 from wagtail.admin.panels import (
@@ -28,6 +30,7 @@ from wagtail.api import APIField
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.fields import RichTextField, StreamField
 from wagtail.images import get_image_model
+from wagtail.images.api.fields import ImageRenditionField
 from wagtail.models import Orderable, Page
 from wagtail.search import index
 
@@ -35,6 +38,8 @@ from .blocks import BodyBlock
 from .choices import EstablishmentKind, PlaceType, Public, ReferralType
 from .departements import DEPARTEMENT_CODE_RE, departement_label
 from .fields import ChoiceListField
+from .forms import EstablishmentFilterForm
+from .templatetags.cms_tags import figure
 
 NEWS_PER_PAGE = 10
 INTRO_FEATURES = ["bold", "italic", "link"]
@@ -48,22 +53,10 @@ phone_validator = RegexValidator(
 )
 
 
-def image_rendition_api_field(name, spec, source):
-    """An API field giving a rendition (URL, size, alt) of an image foreign key."""
-    from wagtail.images.api.fields import ImageRenditionField
-
-    return APIField(name, serializer=ImageRenditionField(spec, source=source))
-
-
 def sort_key(text: str) -> str:
     """Accent- and case-insensitive key, so that "Éditeur" sorts with the E."""
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
-
-
-def filter_by_codes(items, attribute: str, code: str):
-    """Items whose list field ``attribute`` holds ``code`` (portable: done in Python)."""
-    return [item for item in items if code in (getattr(item, attribute) or [])]
 
 
 # --------------------------------------------------------------------------------------------
@@ -107,8 +100,6 @@ class GlossaryTerm(index.Indexed, models.Model):
 
     @property
     def anchor(self) -> str:
-        from django.utils.text import slugify
-
         return f"terme-{slugify(self.headword)}"
 
 
@@ -199,8 +190,6 @@ class KeyFigure(index.Indexed, models.Model):
 
     @property
     def display_value(self) -> str:
-        from .templatetags.cms_tags import figure
-
         return figure(self.value, self.unit)
 
     def clean(self):
@@ -415,9 +404,6 @@ class SitePage(Page):
         abstract = True
 
     def get_meta_description(self) -> str:
-        from django.utils.html import strip_tags
-        from django.utils.text import Truncator
-
         text = self.search_description or strip_tags(str(getattr(self, "intro", "") or ""))
         return Truncator(" ".join(text.split())).chars(200)
 
@@ -575,8 +561,6 @@ class EstablishmentIndexPage(SitePage):
         )
 
     def get_context(self, request, *args, **kwargs):
-        from .forms import EstablishmentFilterForm
-
         context = super().get_context(request, *args, **kwargs)
         establishments = self.establishments()
         form = EstablishmentFilterForm(
@@ -919,7 +903,7 @@ class NewsPage(SitePage):
         APIField("date", writable=True),
         APIField("intro", writable=True),
         APIField("image", writable=True),
-        image_rendition_api_field("image_card", "fill-640x360", "image"),
+        APIField("image_card", serializer=ImageRenditionField(CARD_RENDITION, source="image")),
         APIField("image_alt", writable=True),
         APIField("body", writable=True),
     ]
