@@ -3,6 +3,10 @@
 ``ReferralTarget`` (with ``referral_targets()``) is the contract the referral portal relies on:
 establishments and programmes say which publics they serve, which kinds of referral they accept
 and whether partners may refer someone online.
+
+What establishments and programmes share comes from abstract mixins (``ReferralTarget``,
+``ContactFields``): each brings its fields with their admin panels, API fields and search fields
+as lists (``referral_panels``, ``contact_api_fields``…) that the page types splice into theirs.
 """
 
 import string
@@ -345,6 +349,10 @@ class ReferralTarget(models.Model):
         APIField("total_places"),
         APIField("places_by_type"),
     ]
+    referral_search_fields = [
+        index.SearchField("admission_criteria"),
+        index.FilterField("accepts_online_referrals"),
+    ]
 
     class Meta:
         abstract = True
@@ -390,6 +398,23 @@ def referral_targets(referral_type: str | None = None):
     if referral_type is None:
         return queryset
     return [target for target in queryset if target.accepts(referral_type)]
+
+
+class ContactFields(models.Model):
+    """How to reach an establishment or a programme."""
+
+    phone = models.CharField(
+        _("téléphone"), max_length=20, blank=True, validators=[phone_validator]
+    )
+    email = models.EmailField(_("adresse e-mail"), blank=True)
+
+    contact_panels = [
+        MultiFieldPanel([FieldPanel("phone"), FieldPanel("email")], heading=_("Contact"))
+    ]
+    contact_api_fields = [APIField("phone"), APIField("email")]
+
+    class Meta:
+        abstract = True
 
 
 # --------------------------------------------------------------------------------------------
@@ -579,7 +604,7 @@ class EstablishmentIndexPage(SitePage):
         return context
 
 
-class EstablishmentPage(ReferralTarget, SitePage):
+class EstablishmentPage(ContactFields, ReferralTarget, SitePage):
     kind = models.CharField(_("type d'établissement"), max_length=30, choices=EstablishmentKind)
     intro = models.TextField(
         _("chapô"), blank=True, help_text=_("Deux ou trois phrases : qui, où, pour quoi.")
@@ -604,10 +629,6 @@ class EstablishmentPage(ReferralTarget, SitePage):
     longitude = models.DecimalField(
         _("longitude"), max_digits=9, decimal_places=6, null=True, blank=True
     )
-    phone = models.CharField(
-        _("téléphone"), max_length=20, blank=True, validators=[phone_validator]
-    )
-    email = models.EmailField(_("adresse e-mail"), blank=True)
     body = StreamField(BodyBlock(), verbose_name=_("contenu"), blank=True)
 
     content_panels = [
@@ -626,19 +647,18 @@ class EstablishmentPage(ReferralTarget, SitePage):
         ),
         InlinePanel("places", heading=_("Places par type"), label=_("type de places")),
         *ReferralTarget.referral_panels,
-        MultiFieldPanel([FieldPanel("phone"), FieldPanel("email")], heading=_("Contact")),
+        *ContactFields.contact_panels,
         FieldPanel("body"),
     ]
     search_fields = [
         *Page.search_fields,
         index.SearchField("intro"),
         index.SearchField("body"),
-        index.SearchField("admission_criteria"),
+        *ReferralTarget.referral_search_fields,
         index.SearchField("city"),
         index.AutocompleteField("city"),
         index.FilterField("kind"),
         index.FilterField("departement"),
-        index.FilterField("accepts_online_referrals"),
     ]
     api_fields = [
         APIField("kind"),
@@ -649,8 +669,7 @@ class EstablishmentPage(ReferralTarget, SitePage):
         APIField("departement"),
         APIField("latitude"),
         APIField("longitude"),
-        APIField("phone"),
-        APIField("email"),
+        *ContactFields.contact_api_fields,
         APIField("places"),
         *ReferralTarget.referral_api_fields,
         APIField("key_figures"),
@@ -725,7 +744,7 @@ class ProgrammeIndexPage(SitePage):
         return context
 
 
-class ProgrammePage(ReferralTarget, SitePage):
+class ProgrammePage(ContactFields, ReferralTarget, SitePage):
     intro = models.TextField(_("chapô"), blank=True)
     target_public = models.TextField(
         _("public visé"), help_text=_("Par exemple : « personnes en aménagement de peine ou TIG »")
@@ -744,10 +763,6 @@ class ProgrammePage(ReferralTarget, SitePage):
     locations = models.TextField(
         _("lieux"), blank=True, help_text=_("Villes, permanences, établissements pénitentiaires.")
     )
-    phone = models.CharField(
-        _("téléphone"), max_length=20, blank=True, validators=[phone_validator]
-    )
-    email = models.EmailField(_("adresse e-mail"), blank=True)
     body = StreamField(BodyBlock(), verbose_name=_("contenu"), blank=True)
 
     content_panels = [
@@ -766,7 +781,7 @@ class ProgrammePage(ReferralTarget, SitePage):
             heading=_("En bref"),
         ),
         *ReferralTarget.referral_panels,
-        MultiFieldPanel([FieldPanel("phone"), FieldPanel("email")], heading=_("Contact")),
+        *ContactFields.contact_panels,
         FieldPanel("body"),
     ]
     search_fields = [
@@ -774,10 +789,9 @@ class ProgrammePage(ReferralTarget, SitePage):
         index.SearchField("intro"),
         index.SearchField("target_public"),
         index.SearchField("body"),
-        index.SearchField("admission_criteria"),
+        *ReferralTarget.referral_search_fields,
         index.SearchField("partners"),
         index.SearchField("locations"),
-        index.FilterField("accepts_online_referrals"),
     ]
     api_fields = [
         APIField("intro"),
@@ -788,8 +802,7 @@ class ProgrammePage(ReferralTarget, SitePage):
         APIField("yearly_target"),
         APIField("partners"),
         APIField("locations"),
-        APIField("phone"),
-        APIField("email"),
+        *ContactFields.contact_api_fields,
         *ReferralTarget.referral_api_fields,
         APIField("key_figures"),
         APIField("body"),
