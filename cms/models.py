@@ -400,6 +400,11 @@ def referral_targets(referral_type: str | None = None):
     return [target for target in queryset if target.accepts(referral_type)]
 
 
+# --------------------------------------------------------------------------------------------
+# Contact fields of establishments and programmes
+# --------------------------------------------------------------------------------------------
+
+
 class ContactFields(models.Model):
     """How to reach an establishment or a programme."""
 

@@ -1,13 +1,11 @@
-"""Signals of the public site.
+"""Signals of the public site (connected by ``CmsConfig.ready()``).
 
-Editors: a user is in the Wagtail "Éditeurs" group exactly while they hold an active "editor"
-internal role, so deactivating a member also closes the site's admin to them.
-
-Front-end cache purges beyond the published page itself.
-
-``wagtail.contrib.frontend_cache`` purges a page when it is published or unpublished. A news item,
-an establishment or a programme also appears in its listing and (for news) on the home page:
-those are purged too. Nothing happens when no front-end cache is configured.
+* Editors: a user is in the Wagtail "Éditeurs" group exactly while they hold an active "editor"
+  internal role, so deactivating a member also closes the site's admin to them.
+* Front-end cache purges beyond the published page itself: ``wagtail.contrib.frontend_cache``
+  purges a page when it is published or unpublished; a news item, an establishment or a
+  programme also appears in its listing and (for news) on the home page, which are purged too.
+  Nothing happens when no front-end cache is configured.
 """
 
 from django.conf import settings

@@ -19,7 +19,7 @@ class CmsApiConfig(AppConfig):
     verbose_name = _("API du site public")
 
     def ready(self):
-        # Imported once the apps are loaded: the schemas module imports Wagtail's models.
+        # Here, not at the top: this module is imported before the models are loaded.
         from . import schemas
 
         if "wagtail.api.v3.routers.pages" in sys.modules:  # pragma: no cover - misconfiguration
