@@ -5,8 +5,9 @@ establishments and programmes say which publics they serve, which kinds of refer
 and whether partners may refer someone online.
 
 What establishments and programmes share comes from abstract mixins (``ReferralTarget``,
-``ContactFields``): each brings its fields with their admin panels, API fields and search fields
-as lists (``referral_panels``, ``contact_api_fields``…) that the page types splice into theirs.
+``ContactFields``), each with its fields and, as lists the page types splice into theirs, its
+admin panels, API fields and search fields (``referral_panels``, ``contact_api_fields``…); they
+are put together in ``ReferralTargetPage``, the base of both page types.
 """
 
 import string
@@ -438,6 +439,35 @@ class SitePage(Page):
         return Truncator(" ".join(text.split())).chars(200)
 
 
+class ReferralTargetPage(ContactFields, ReferralTarget, SitePage):
+    """Base of the establishment and programme pages, the pages partners refer people to.
+
+    After their own fields, both end with the same panels and API fields: publics and referrals,
+    contact, body (and in the API, the page's key figures).
+    """
+
+    body = StreamField(BodyBlock(), verbose_name=_("contenu"), blank=True)
+
+    closing_panels = [
+        *ReferralTarget.referral_panels,
+        *ContactFields.contact_panels,
+        FieldPanel("body"),
+    ]
+    closing_api_fields = [
+        *ReferralTarget.referral_api_fields,
+        APIField("key_figures"),
+        APIField("body"),
+    ]
+
+    subpage_types = []
+
+    class Meta:
+        abstract = True
+
+    def __str__(self):
+        return self.title
+
+
 class HomePage(SitePage):
     intro = RichTextField(_("introduction"), blank=True, features=["bold", "italic", "link"])
     hero_title = models.CharField(
@@ -609,7 +639,7 @@ class EstablishmentIndexPage(SitePage):
         return context
 
 
-class EstablishmentPage(ContactFields, ReferralTarget, SitePage):
+class EstablishmentPage(ReferralTargetPage):
     kind = models.CharField(_("type d'établissement"), max_length=30, choices=EstablishmentKind)
     intro = models.TextField(
         _("chapô"), blank=True, help_text=_("Deux ou trois phrases : qui, où, pour quoi.")
@@ -634,7 +664,6 @@ class EstablishmentPage(ContactFields, ReferralTarget, SitePage):
     longitude = models.DecimalField(
         _("longitude"), max_digits=9, decimal_places=6, null=True, blank=True
     )
-    body = StreamField(BodyBlock(), verbose_name=_("contenu"), blank=True)
 
     content_panels = [
         *Page.content_panels,
@@ -651,9 +680,7 @@ class EstablishmentPage(ContactFields, ReferralTarget, SitePage):
             heading=_("Adresse"),
         ),
         InlinePanel("places", heading=_("Places par type"), label=_("type de places")),
-        *ReferralTarget.referral_panels,
-        *ContactFields.contact_panels,
-        FieldPanel("body"),
+        *ReferralTargetPage.closing_panels,
     ]
     search_fields = [
         *Page.search_fields,
@@ -676,20 +703,14 @@ class EstablishmentPage(ContactFields, ReferralTarget, SitePage):
         APIField("longitude"),
         *ContactFields.contact_api_fields,
         APIField("places"),
-        *ReferralTarget.referral_api_fields,
-        APIField("key_figures"),
-        APIField("body"),
+        *ReferralTargetPage.closing_api_fields,
     ]
 
     parent_page_types = ["cms.EstablishmentIndexPage"]
-    subpage_types = []
 
     class Meta:
         verbose_name = _("établissement")
         verbose_name_plural = _("établissements")
-
-    def __str__(self):
-        return self.title
 
     def places_summary(self) -> list[tuple[str, int]]:
         return [(place.get_place_type_display(), place.count) for place in self.places.all()]
@@ -749,7 +770,7 @@ class ProgrammeIndexPage(SitePage):
         return context
 
 
-class ProgrammePage(ContactFields, ReferralTarget, SitePage):
+class ProgrammePage(ReferralTargetPage):
     intro = models.TextField(_("chapô"), blank=True)
     target_public = models.TextField(
         _("public visé"), help_text=_("Par exemple : « personnes en aménagement de peine ou TIG »")
@@ -768,7 +789,6 @@ class ProgrammePage(ContactFields, ReferralTarget, SitePage):
     locations = models.TextField(
         _("lieux"), blank=True, help_text=_("Villes, permanences, établissements pénitentiaires.")
     )
-    body = StreamField(BodyBlock(), verbose_name=_("contenu"), blank=True)
 
     content_panels = [
         *Page.content_panels,
@@ -785,9 +805,7 @@ class ProgrammePage(ContactFields, ReferralTarget, SitePage):
             ],
             heading=_("En bref"),
         ),
-        *ReferralTarget.referral_panels,
-        *ContactFields.contact_panels,
-        FieldPanel("body"),
+        *ReferralTargetPage.closing_panels,
     ]
     search_fields = [
         *Page.search_fields,
@@ -808,20 +826,14 @@ class ProgrammePage(ContactFields, ReferralTarget, SitePage):
         APIField("partners"),
         APIField("locations"),
         *ContactFields.contact_api_fields,
-        *ReferralTarget.referral_api_fields,
-        APIField("key_figures"),
-        APIField("body"),
+        *ReferralTargetPage.closing_api_fields,
     ]
 
     parent_page_types = ["cms.ProgrammeIndexPage"]
-    subpage_types = []
 
     class Meta:
         verbose_name = _("programme")
         verbose_name_plural = _("programmes")
-
-    def __str__(self):
-        return self.title
 
     def places_summary(self) -> list[tuple[str, int]]:
         if not self.places:
