@@ -439,6 +439,23 @@ class SitePage(Page):
         return Truncator(" ".join(text.split())).chars(200)
 
 
+class SectionPage(SitePage):
+    """Base of the sections under the home page (establishments, programmes, news, glossary):
+    one page each, an introduction above what it lists."""
+
+    intro = RichTextField(_("introduction"), blank=True, features=INTRO_FEATURES)
+
+    content_panels = [*Page.content_panels, FieldPanel("intro")]
+    search_fields = [*Page.search_fields, index.SearchField("intro")]
+    api_fields = [APIField("intro")]
+
+    max_count = 1
+    parent_page_types = ["cms.HomePage"]
+
+    class Meta:
+        abstract = True
+
+
 class ReferralTargetPage(ContactFields, ReferralTarget, SitePage):
     """Base of the establishment and programme pages, the pages partners refer people to.
 
@@ -469,7 +486,7 @@ class ReferralTargetPage(ContactFields, ReferralTarget, SitePage):
 
 
 class HomePage(SitePage):
-    intro = RichTextField(_("introduction"), blank=True, features=["bold", "italic", "link"])
+    intro = RichTextField(_("introduction"), blank=True, features=INTRO_FEATURES)
     hero_title = models.CharField(
         _("accroche"),
         max_length=200,
@@ -597,15 +614,7 @@ def _image_with_renditions(relation: str, *filter_specs: str):
     )
 
 
-class EstablishmentIndexPage(SitePage):
-    intro = RichTextField(_("introduction"), blank=True, features=INTRO_FEATURES)
-
-    content_panels = [*Page.content_panels, FieldPanel("intro")]
-    search_fields = [*Page.search_fields, index.SearchField("intro")]
-    api_fields = [APIField("intro")]
-
-    max_count = 1
-    parent_page_types = ["cms.HomePage"]
+class EstablishmentIndexPage(SectionPage):
     subpage_types = ["cms.EstablishmentPage"]
 
     class Meta:
@@ -748,15 +757,7 @@ class EstablishmentPlace(Orderable):
         verbose_name_plural = _("places")
 
 
-class ProgrammeIndexPage(SitePage):
-    intro = RichTextField(_("introduction"), blank=True, features=INTRO_FEATURES)
-
-    content_panels = [*Page.content_panels, FieldPanel("intro")]
-    search_fields = [*Page.search_fields, index.SearchField("intro")]
-    api_fields = [APIField("intro")]
-
-    max_count = 1
-    parent_page_types = ["cms.HomePage"]
+class ProgrammeIndexPage(SectionPage):
     subpage_types = ["cms.ProgrammePage"]
 
     class Meta:
@@ -848,15 +849,7 @@ class ProgrammePage(ReferralTargetPage):
         return context
 
 
-class NewsIndexPage(SitePage):
-    intro = RichTextField(_("introduction"), blank=True, features=INTRO_FEATURES)
-
-    content_panels = [*Page.content_panels, FieldPanel("intro")]
-    search_fields = [*Page.search_fields, index.SearchField("intro")]
-    api_fields = [APIField("intro")]
-
-    max_count = 1
-    parent_page_types = ["cms.HomePage"]
+class NewsIndexPage(SectionPage):
     subpage_types = ["cms.NewsPage"]
 
     class Meta:
@@ -962,15 +955,7 @@ class StandardPage(SitePage):
         verbose_name_plural = _("pages standard")
 
 
-class GlossaryPage(SitePage):
-    intro = RichTextField(_("introduction"), blank=True, features=INTRO_FEATURES)
-
-    content_panels = [*Page.content_panels, FieldPanel("intro")]
-    search_fields = [*Page.search_fields, index.SearchField("intro")]
-    api_fields = [APIField("intro")]
-
-    max_count = 1
-    parent_page_types = ["cms.HomePage"]
+class GlossaryPage(SectionPage):
     subpage_types = []
 
     class Meta:
