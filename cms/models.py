@@ -7,7 +7,8 @@ and whether partners may refer someone online.
 What establishments and programmes share comes from abstract mixins (``ReferralTarget``,
 ``ContactFields``), each with its fields and, as lists the page types splice into theirs, its
 admin panels, API fields and search fields (``referral_panels``, ``contact_api_fields``…); they
-are put together in ``ReferralTargetPage``, the base of both page types.
+are put together in ``ReferralTargetPage``, the base of both page types. The four listing pages
+under the home page share ``SectionPage``.
 """
 
 import string
