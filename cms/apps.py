@@ -7,6 +7,6 @@ class CmsConfig(AppConfig):
     verbose_name = _("Site public")
 
     def ready(self):
-        from . import signals
+        from . import signals  # imports models: only once the apps are loaded
 
         signals.register()

@@ -9,6 +9,7 @@ or unpublished.
 
 from django.conf import settings
 from django.utils.cache import add_never_cache_headers, patch_cache_control
+from wagtail.models import PageViewRestriction
 
 DEFAULT_PUBLIC_CACHE_CONTROL = "public, s-maxage=600, stale-while-revalidate=86400, max-age=60"
 
@@ -19,8 +20,6 @@ def public_cache_control() -> str:
 
 def _is_restricted(page) -> bool:
     """Whether the page or an ancestor has a view restriction (one query)."""
-    from wagtail.models import PageViewRestriction
-
     step = page.steplen
     ancestor_paths = [page.path[:length] for length in range(step, len(page.path) + 1, step)]
     return PageViewRestriction.objects.filter(page__path__in=ancestor_paths).exists()

@@ -11,7 +11,7 @@ class ChoiceListField(models.JSONField):
 
     JSON keeps the field portable (SQLite for ``make run``, PostgreSQL elsewhere) and gives the
     API a plain list of codes. The admin edits it with checkboxes; unknown codes are refused.
-    Filter on it in Python (see ``cms.models.filter_by_codes``): JSON containment lookups are
+    Filter on it in Python (``filter_by_codes`` below): JSON containment lookups are
     not available on SQLite.
     """
 
@@ -70,3 +70,8 @@ class ChoiceListField(models.JSONField):
     def labels(self, value) -> list[str]:
         mapping = dict(self.item_choices)
         return [str(mapping.get(code, code)) for code in value or []]
+
+
+def filter_by_codes(items, attribute: str, code: str):
+    """Items whose list field ``attribute`` holds ``code`` (portable: done in Python)."""
+    return [item for item in items if code in (getattr(item, attribute) or [])]

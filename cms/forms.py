@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .choices import EstablishmentKind, Public
 from .departements import departement_label
-from .models import filter_by_codes
+from .fields import filter_by_codes
 
 
 class EstablishmentFilterForm(forms.Form):

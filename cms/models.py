@@ -3,6 +3,12 @@
 ``ReferralTarget`` (with ``referral_targets()``) is the contract the referral portal relies on:
 establishments and programmes say which publics they serve, which kinds of referral they accept
 and whether partners may refer someone online.
+
+What establishments and programmes share comes from abstract mixins (``ReferralTarget``,
+``ContactFields``), each with its fields and, as lists the page types splice into theirs, its
+admin panels, API fields and search fields (``referral_panels``, ``contact_api_fields``…); they
+are put together in ``ReferralTargetPage``, the base of both page types. The four listing pages
+under the home page share ``SectionPage``.
 """
 
 import string
@@ -15,6 +21,8 @@ from django.db import models
 from django.db.models import Q
 from django.http import Http404
 from django.utils.functional import cached_property
+from django.utils.html import strip_tags
+from django.utils.text import Truncator, slugify
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
 from wagtail.admin.panels import (
@@ -28,6 +36,7 @@ from wagtail.api import APIField
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.fields import RichTextField, StreamField
 from wagtail.images import get_image_model
+from wagtail.images.api.fields import ImageRenditionField
 from wagtail.models import Orderable, Page
 from wagtail.search import index
 
@@ -35,6 +44,8 @@ from .blocks import BodyBlock
 from .choices import EstablishmentKind, PlaceType, Public, ReferralType
 from .departements import DEPARTEMENT_CODE_RE, departement_label
 from .fields import ChoiceListField
+from .forms import EstablishmentFilterForm
+from .templatetags.cms_tags import figure
 
 NEWS_PER_PAGE = 10
 INTRO_FEATURES = ["bold", "italic", "link"]
@@ -48,22 +59,10 @@ phone_validator = RegexValidator(
 )
 
 
-def image_rendition_api_field(name, spec, source):
-    """An API field giving a rendition (URL, size, alt) of an image foreign key."""
-    from wagtail.images.api.fields import ImageRenditionField
-
-    return APIField(name, serializer=ImageRenditionField(spec, source=source))
-
-
 def sort_key(text: str) -> str:
     """Accent- and case-insensitive key, so that "Éditeur" sorts with the E."""
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
-
-
-def filter_by_codes(items, attribute: str, code: str):
-    """Items whose list field ``attribute`` holds ``code`` (portable: done in Python)."""
-    return [item for item in items if code in (getattr(item, attribute) or [])]
 
 
 # --------------------------------------------------------------------------------------------
@@ -107,8 +106,6 @@ class GlossaryTerm(index.Indexed, models.Model):
 
     @property
     def anchor(self) -> str:
-        from django.utils.text import slugify
-
         return f"terme-{slugify(self.headword)}"
 
 
@@ -199,8 +196,6 @@ class KeyFigure(index.Indexed, models.Model):
 
     @property
     def display_value(self) -> str:
-        from .templatetags.cms_tags import figure
-
         return figure(self.value, self.unit)
 
     def clean(self):
@@ -356,6 +351,10 @@ class ReferralTarget(models.Model):
         APIField("total_places"),
         APIField("places_by_type"),
     ]
+    referral_search_fields = [
+        index.SearchField("admission_criteria"),
+        index.FilterField("accepts_online_referrals"),
+    ]
 
     class Meta:
         abstract = True
@@ -404,6 +403,28 @@ def referral_targets(referral_type: str | None = None):
 
 
 # --------------------------------------------------------------------------------------------
+# Contact fields of establishments and programmes
+# --------------------------------------------------------------------------------------------
+
+
+class ContactFields(models.Model):
+    """How to reach an establishment or a programme."""
+
+    phone = models.CharField(
+        _("téléphone"), max_length=20, blank=True, validators=[phone_validator]
+    )
+    email = models.EmailField(_("adresse e-mail"), blank=True)
+
+    contact_panels = [
+        MultiFieldPanel([FieldPanel("phone"), FieldPanel("email")], heading=_("Contact"))
+    ]
+    contact_api_fields = [APIField("phone"), APIField("email")]
+
+    class Meta:
+        abstract = True
+
+
+# --------------------------------------------------------------------------------------------
 # Pages
 # --------------------------------------------------------------------------------------------
 
@@ -415,15 +436,58 @@ class SitePage(Page):
         abstract = True
 
     def get_meta_description(self) -> str:
-        from django.utils.html import strip_tags
-        from django.utils.text import Truncator
-
         text = self.search_description or strip_tags(str(getattr(self, "intro", "") or ""))
         return Truncator(" ".join(text.split())).chars(200)
 
 
+class SectionPage(SitePage):
+    """Base of the sections under the home page (establishments, programmes, news, glossary):
+    one page each, an introduction above what it lists."""
+
+    intro = RichTextField(_("introduction"), blank=True, features=INTRO_FEATURES)
+
+    content_panels = [*Page.content_panels, FieldPanel("intro")]
+    search_fields = [*Page.search_fields, index.SearchField("intro")]
+    api_fields = [APIField("intro")]
+
+    max_count = 1
+    parent_page_types = ["cms.HomePage"]
+
+    class Meta:
+        abstract = True
+
+
+class ReferralTargetPage(ContactFields, ReferralTarget, SitePage):
+    """Base of the establishment and programme pages, the pages partners refer people to.
+
+    After their own fields, both end with the same panels and API fields: publics and referrals,
+    contact, body (and in the API, the page's key figures).
+    """
+
+    body = StreamField(BodyBlock(), verbose_name=_("contenu"), blank=True)
+
+    closing_panels = [
+        *ReferralTarget.referral_panels,
+        *ContactFields.contact_panels,
+        FieldPanel("body"),
+    ]
+    closing_api_fields = [
+        *ReferralTarget.referral_api_fields,
+        APIField("key_figures"),
+        APIField("body"),
+    ]
+
+    subpage_types = []
+
+    class Meta:
+        abstract = True
+
+    def __str__(self):
+        return self.title
+
+
 class HomePage(SitePage):
-    intro = RichTextField(_("introduction"), blank=True, features=["bold", "italic", "link"])
+    intro = RichTextField(_("introduction"), blank=True, features=INTRO_FEATURES)
     hero_title = models.CharField(
         _("accroche"),
         max_length=200,
@@ -554,15 +618,7 @@ def _image_with_renditions(relation: str, *filter_specs: str):
     )
 
 
-class EstablishmentIndexPage(SitePage):
-    intro = RichTextField(_("introduction"), blank=True, features=INTRO_FEATURES)
-
-    content_panels = [*Page.content_panels, FieldPanel("intro")]
-    search_fields = [*Page.search_fields, index.SearchField("intro")]
-    api_fields = [APIField("intro")]
-
-    max_count = 1
-    parent_page_types = ["cms.HomePage"]
+class EstablishmentIndexPage(SectionPage):
     subpage_types = ["cms.EstablishmentPage"]
 
     class Meta:
@@ -578,8 +634,6 @@ class EstablishmentIndexPage(SitePage):
         )
 
     def get_context(self, request, *args, **kwargs):
-        from .forms import EstablishmentFilterForm
-
         context = super().get_context(request, *args, **kwargs)
         establishments = self.establishments()
         form = EstablishmentFilterForm(
@@ -598,7 +652,7 @@ class EstablishmentIndexPage(SitePage):
         return context
 
 
-class EstablishmentPage(ReferralTarget, SitePage):
+class EstablishmentPage(ReferralTargetPage):
     kind = models.CharField(_("type d'établissement"), max_length=30, choices=EstablishmentKind)
     intro = models.TextField(
         _("chapô"), blank=True, help_text=_("Deux ou trois phrases : qui, où, pour quoi.")
@@ -623,11 +677,6 @@ class EstablishmentPage(ReferralTarget, SitePage):
     longitude = models.DecimalField(
         _("longitude"), max_digits=9, decimal_places=6, null=True, blank=True
     )
-    phone = models.CharField(
-        _("téléphone"), max_length=20, blank=True, validators=[phone_validator]
-    )
-    email = models.EmailField(_("adresse e-mail"), blank=True)
-    body = StreamField(BodyBlock(), verbose_name=_("contenu"), blank=True)
 
     content_panels = [
         *Page.content_panels,
@@ -644,20 +693,17 @@ class EstablishmentPage(ReferralTarget, SitePage):
             heading=_("Adresse"),
         ),
         InlinePanel("places", heading=_("Places par type"), label=_("type de places")),
-        *ReferralTarget.referral_panels,
-        MultiFieldPanel([FieldPanel("phone"), FieldPanel("email")], heading=_("Contact")),
-        FieldPanel("body"),
+        *ReferralTargetPage.closing_panels,
     ]
     search_fields = [
         *Page.search_fields,
         index.SearchField("intro"),
         index.SearchField("body"),
-        index.SearchField("admission_criteria"),
+        *ReferralTarget.referral_search_fields,
         index.SearchField("city"),
         index.AutocompleteField("city"),
         index.FilterField("kind"),
         index.FilterField("departement"),
-        index.FilterField("accepts_online_referrals"),
     ]
     api_fields = [
         APIField("kind"),
@@ -668,23 +714,16 @@ class EstablishmentPage(ReferralTarget, SitePage):
         APIField("departement"),
         APIField("latitude"),
         APIField("longitude"),
-        APIField("phone"),
-        APIField("email"),
+        *ContactFields.contact_api_fields,
         APIField("places"),
-        *ReferralTarget.referral_api_fields,
-        APIField("key_figures"),
-        APIField("body"),
+        *ReferralTargetPage.closing_api_fields,
     ]
 
     parent_page_types = ["cms.EstablishmentIndexPage"]
-    subpage_types = []
 
     class Meta:
         verbose_name = _("établissement")
         verbose_name_plural = _("établissements")
-
-    def __str__(self):
-        return self.title
 
     def places_summary(self) -> list[tuple[str, int]]:
         return [(place.get_place_type_display(), place.count) for place in self.places.all()]
@@ -725,15 +764,7 @@ class EstablishmentPlace(Orderable):
         verbose_name_plural = _("places")
 
 
-class ProgrammeIndexPage(SitePage):
-    intro = RichTextField(_("introduction"), blank=True, features=INTRO_FEATURES)
-
-    content_panels = [*Page.content_panels, FieldPanel("intro")]
-    search_fields = [*Page.search_fields, index.SearchField("intro")]
-    api_fields = [APIField("intro")]
-
-    max_count = 1
-    parent_page_types = ["cms.HomePage"]
+class ProgrammeIndexPage(SectionPage):
     subpage_types = ["cms.ProgrammePage"]
 
     class Meta:
@@ -747,7 +778,7 @@ class ProgrammeIndexPage(SitePage):
         return context
 
 
-class ProgrammePage(ReferralTarget, SitePage):
+class ProgrammePage(ReferralTargetPage):
     intro = models.TextField(_("chapô"), blank=True)
     target_public = models.TextField(
         _("public visé"), help_text=_("Par exemple : « personnes en aménagement de peine ou TIG »")
@@ -766,11 +797,6 @@ class ProgrammePage(ReferralTarget, SitePage):
     locations = models.TextField(
         _("lieux"), blank=True, help_text=_("Villes, permanences, établissements pénitentiaires.")
     )
-    phone = models.CharField(
-        _("téléphone"), max_length=20, blank=True, validators=[phone_validator]
-    )
-    email = models.EmailField(_("adresse e-mail"), blank=True)
-    body = StreamField(BodyBlock(), verbose_name=_("contenu"), blank=True)
 
     content_panels = [
         *Page.content_panels,
@@ -787,19 +813,16 @@ class ProgrammePage(ReferralTarget, SitePage):
             ],
             heading=_("En bref"),
         ),
-        *ReferralTarget.referral_panels,
-        MultiFieldPanel([FieldPanel("phone"), FieldPanel("email")], heading=_("Contact")),
-        FieldPanel("body"),
+        *ReferralTargetPage.closing_panels,
     ]
     search_fields = [
         *Page.search_fields,
         index.SearchField("intro"),
         index.SearchField("target_public"),
         index.SearchField("body"),
-        index.SearchField("admission_criteria"),
+        *ReferralTarget.referral_search_fields,
         index.SearchField("partners"),
         index.SearchField("locations"),
-        index.FilterField("accepts_online_referrals"),
     ]
     api_fields = [
         APIField("intro"),
@@ -810,22 +833,15 @@ class ProgrammePage(ReferralTarget, SitePage):
         APIField("yearly_target"),
         APIField("partners"),
         APIField("locations"),
-        APIField("phone"),
-        APIField("email"),
-        *ReferralTarget.referral_api_fields,
-        APIField("key_figures"),
-        APIField("body"),
+        *ContactFields.contact_api_fields,
+        *ReferralTargetPage.closing_api_fields,
     ]
 
     parent_page_types = ["cms.ProgrammeIndexPage"]
-    subpage_types = []
 
     class Meta:
         verbose_name = _("programme")
         verbose_name_plural = _("programmes")
-
-    def __str__(self):
-        return self.title
 
     def places_summary(self) -> list[tuple[str, int]]:
         if not self.places:
@@ -840,15 +856,7 @@ class ProgrammePage(ReferralTarget, SitePage):
         return context
 
 
-class NewsIndexPage(SitePage):
-    intro = RichTextField(_("introduction"), blank=True, features=INTRO_FEATURES)
-
-    content_panels = [*Page.content_panels, FieldPanel("intro")]
-    search_fields = [*Page.search_fields, index.SearchField("intro")]
-    api_fields = [APIField("intro")]
-
-    max_count = 1
-    parent_page_types = ["cms.HomePage"]
+class NewsIndexPage(SectionPage):
     subpage_types = ["cms.NewsPage"]
 
     class Meta:
@@ -925,7 +933,7 @@ class NewsPage(SitePage):
         APIField("date", writable=True),
         APIField("intro", writable=True),
         APIField("image", writable=True),
-        image_rendition_api_field("image_card", "fill-640x360", "image"),
+        APIField("image_card", serializer=ImageRenditionField(CARD_RENDITION, source="image")),
         APIField("image_alt", writable=True),
         APIField("body", writable=True),
     ]
@@ -954,15 +962,7 @@ class StandardPage(SitePage):
         verbose_name_plural = _("pages standard")
 
 
-class GlossaryPage(SitePage):
-    intro = RichTextField(_("introduction"), blank=True, features=INTRO_FEATURES)
-
-    content_panels = [*Page.content_panels, FieldPanel("intro")]
-    search_fields = [*Page.search_fields, index.SearchField("intro")]
-    api_fields = [APIField("intro")]
-
-    max_count = 1
-    parent_page_types = ["cms.HomePage"]
+class GlossaryPage(SectionPage):
     subpage_types = []
 
     class Meta:

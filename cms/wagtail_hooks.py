@@ -1,8 +1,12 @@
+"""The public site in Wagtail's admin: snippets, cache headers of served pages, headless preview."""
+
+from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
+from .api.preview import HeadlessPreviewButton, preview_redirect
 from .cache import apply_cache_policy
 from .models import GlossaryTerm, KeyFigure
 
@@ -41,3 +45,14 @@ def public_cache_headers(next_serve_page):
         return apply_cache_policy(page, request, response)
 
     return serve
+
+
+@hooks.register("register_admin_urls")
+def headless_preview_urls():
+    return [path("apercu-site/<int:page_id>/", preview_redirect, name="cms_headless_preview")]
+
+
+@hooks.register("register_page_header_buttons")
+def headless_preview_button(page, user, view_name, next_url=None):
+    if page.depth > 1:
+        yield HeadlessPreviewButton(page=page)

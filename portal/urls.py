@@ -8,9 +8,10 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
-from cms import api as cms_api
-from cms import data_inclusion
 from cms import views as cms_views
+from cms.api import data_inclusion
+from cms.api.site import site_api
+from cms.api.v3 import v3_urls
 from portal import views
 
 # Both admin sites sign in through allauth, so they get the same rate limits and MFA.
@@ -32,8 +33,8 @@ urlpatterns = [
     path("commission/", include("referrals.commission.urls")),
     path("donnees-personnelles/", include("referrals.privacy.urls")),
     path("api/orientations/v1/", include("referrals.api.urls")),
-    path("api/v3/site/", cms_api.site_api.urls),
-    path("api/v3/", cms_api.v3_urls()),
+    path("api/v3/site/", site_api.urls),
+    path("api/v3/", v3_urls()),
     path("api/data-inclusion/v1/", data_inclusion.api.urls),
     path("", include("accounts.urls")),
     path("langue/<str:code>/", views.choose_language, name="choose_language"),

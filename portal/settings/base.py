@@ -43,7 +43,7 @@ INSTALLED_APPS = [
     "accounts",
     "cms",
     # The headless API's schema hooks must run before wagtail.snippets builds the v3 schemas.
-    "cms.api_apps.CmsApiConfig",
+    "cms.api.apps.CmsApiConfig",
     "referrals",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
@@ -342,7 +342,7 @@ if os.environ.get("CLOUDFLARE_BEARER_TOKEN") and os.environ.get("CLOUDFLARE_ZONE
 WAGTAILFRONTENDCACHE_LANGUAGES = []
 
 # Headless CMS: Wagtail API v3 at /api/v3/, site endpoints at /api/v3/site/, data·inclusion
-# export at /api/data-inclusion/v1/ (see cms.api, cms.data_inclusion).
+# export at /api/data-inclusion/v1/ (see cms.api).
 WAGTAILAPI_RICH_TEXT_FORMAT = "html"  # rich text with internal links resolved to public URLs
 WAGTAILAPI_LIMIT_MAX = 100
 # Image renditions given with every image of the API (name → Wagtail filter spec).

@@ -1,4 +1,4 @@
-"""How the API v3 shows StreamFields and images (installed by ``cms.api_apps``).
+"""How the API v3 shows StreamFields and images (installed by ``cms.api.apps``).
 
 Wagtail's v3 schema generator types a StreamField as a list of anything and an image foreign key
 as ``{"id": …}``. A decoupled front-end needs more, so two field schemas are registered on v3's
@@ -21,6 +21,7 @@ from django.db.models import ForeignKey
 from pydantic import BaseModel, ConfigDict, Field, create_model
 from wagtail import blocks
 from wagtail.api.v2.utils import get_full_url
+from wagtail.api.v3.schemas.generators.read import read_generator
 from wagtail.documents.blocks import DocumentChooserBlock
 from wagtail.embeds.blocks import EmbedBlock
 from wagtail.fields import StreamField
@@ -126,6 +127,7 @@ def document_representation(document, request=None) -> dict | None:
 def snippet_representation(instance, context) -> dict | None:
     if instance is None:
         return None
+    # Not at the top: importing the registry builds v3's schemas, which install() must precede.
     from wagtail.api.v3.registry import registry
 
     registration = registry.get(instance._meta.label)
@@ -289,8 +291,6 @@ def foreign_key_schema_factory(default):
 
 def install():
     """Register the field schemas on v3's read generator (before any schema is built)."""
-    from wagtail.api.v3.schemas.generators.read import read_generator
-
     default_fk = read_generator.field_schemas[ForeignKey]
     if getattr(default_fk, "cms_api", False):
         return
@@ -299,8 +299,8 @@ def install():
     read_generator.register_field_schema(ForeignKey, fk_schema)
     read_generator.register_field_schema(StreamField, streamfield_schema)
     # If the v3 registry was already imported, it built the page schemas then: build them
-    # again, now with these field schemas (no router has used them yet, see cms.api_apps).
+    # again, now with these field schemas (no router has used them yet, see cms.api.apps).
     if "wagtail.api.v3.registry" in sys.modules:
-        from wagtail.api.v3.registry import registry
+        from wagtail.api.v3.registry import registry  # inside, as above: not built too early
 
         registry.register_defaults()

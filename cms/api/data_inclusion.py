@@ -29,9 +29,9 @@ from wagtail.api.v2.utils import get_full_url
 from wagtail.api.v3.errors import register_exception_handlers
 from wagtail.models import Site
 
-from .api_params import only_parameters
-from .choices import EstablishmentKind, PlaceType, Public, ReferralType
-from .models import EstablishmentPage, ProgrammePage, SiteSettings
+from ..choices import EstablishmentKind, PlaceType, Public, ReferralType
+from ..models import EstablishmentPage, ProgrammePage, SiteSettings
+from .params import only_parameters
 
 SOURCE = "ilot"
 ASSOCIATION_ID = f"{SOURCE}--association"

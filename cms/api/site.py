@@ -1,158 +1,33 @@
-"""The headless CMS API.
+"""The site API at ``/api/v3/site/``: what a decoupled front-end needs beside Wagtail's API v3.
 
-* ``/api/v3/`` — Wagtail's API v3 (django-ninja, OpenAPI 3.1, docs at ``/api/v3/docs/``): every
-  page type, the snippets (glossary terms, key figures), images and documents, read anonymously
-  (live and public pages only) and written with a bearer token (``wagtail.models.APIToken``)
-  whose user has the Wagtail permission. ``v3_urls()`` mounts it with two additions: unknown
-  query parameters and unknown page types are refused (400) on the page endpoints instead of
-  being ignored, and any other path under ``/api/v3/`` is a JSON 404.
-* ``/api/v3/site/`` — what a decoupled front-end needs beside it (``site_api``, docs at
-  ``/api/v3/site/docs/``): navigation, breadcrumbs, find a page by its path, site settings,
-  search, the public glossary and key figures, and the headless preview (``cms.api_preview``).
-
-StreamFields and images are shown as described in ``cms.api_schemas``.
+Navigation, breadcrumbs, a page by its path, site settings, search, the public glossary and key
+figures, and the headless preview of drafts (``cms.api.preview``); documented at
+``/api/v3/site/docs/``. Read-only and anonymous: only live, public pages appear. Pages are shown
+in the same JSON as ``GET /api/v3/pages/{id}/``, links to pages as ``cms.api.schemas`` describes.
 """
 
-import functools
 import re
 
 from django.conf import settings
 from django.db.models import Q
-from django.http import Http404, HttpRequest, HttpResponsePermanentRedirect
-from django.urls import Resolver404, re_path, resolve
+from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, NinjaAPI, Query, Schema
+from ninja.errors import HttpError
 from ninja.pagination import paginate
 from wagtail.api.rich_text import RichTextOutputFormat
 from wagtail.api.v2.utils import get_full_url
-from wagtail.api.v3.api import api as v3_api
 from wagtail.api.v3.errors import problem_response, register_exception_handlers
 from wagtail.api.v3.pagination import WagtailLimitOffsetPagination
 from wagtail.api.v3.registry import registry
-from wagtail.api.v3.routers.pages import PageDetailSchema, PageFilterSchema
-from wagtail.api.v3.schemas.pages import BASE_PAGE_READ_FIELDS
-from wagtail.api.v3.schemas.params import OrderingSchema, SearchSchema
-from wagtail.api.validators import APIFieldValidator
-from wagtail.models import Page, Site, get_page_models
+from wagtail.api.v3.routers.pages import PageDetailSchema
+from wagtail.models import Page, Site
 from wagtail.search.backends import get_search_backend
 
-from .api_params import only_parameters, unknown_parameters_message
-from .api_preview import InvalidPreviewToken, read_token
-from .api_schemas import PageLinkSchema, page_link_representation
-from .models import GlossaryTerm, KeyFigure, SiteSettings
-
-# --------------------------------------------------------------------------------------------
-# Wagtail API v3, mounted with strict query parameters and JSON 404s
-# --------------------------------------------------------------------------------------------
-
-PAGE_MODELS = {model._meta.label: model for model in get_page_models()}
-LIST_PAGES_PARAMETERS = frozenset(
-    {
-        *PageFilterSchema.model_fields,
-        *OrderingSchema.model_fields,
-        *SearchSchema.model_fields,
-        *WagtailLimitOffsetPagination.Input.model_fields,
-    }
-)
-PAGE_DETAIL_PARAMETERS = frozenset({"version", "rich_text_format", "site"})
-FIND_PAGE_PARAMETERS = frozenset({"id", "html_path", "site", "version", "rich_text_format"})
-
-
-def _bad_request(detail: str):
-    return problem_response(status=400, detail=detail)
-
-
-def _unknown_parameters_response(unknown, allowed):
-    return _bad_request(unknown_parameters_message(unknown, allowed))
-
-
-def list_pages_parameters(types: list[str]) -> set[str]:
-    """Parameters of ``GET /pages/``: v3's own, plus a filter per field of the page type."""
-    models = [PAGE_MODELS[label] for label in types]
-    model = models[0] if len(models) == 1 else Page
-    filters = APIFieldValidator(
-        model=model, fields=[], base_fields=BASE_PAGE_READ_FIELDS, db_fields_only=True
-    ).allowed_fields
-    return set(LIST_PAGES_PARAMETERS) | set(filters)
-
-
-def strict_page_parameters(view, kind: str):
-    """Refuse unknown query parameters and page types (400) instead of ignoring them."""
-
-    @functools.wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if request.method not in ("GET", "HEAD"):
-            return view(request, *args, **kwargs)
-        names = set(request.GET.keys())
-        if kind == "list":
-            types = request.GET.getlist("type")  # repeat the parameter for several types
-            unknown_types = [label for label in types if label not in PAGE_MODELS]
-            if unknown_types:
-                return _bad_request(
-                    _("Type de page inconnu : %(types)s. Types disponibles : %(known)s.")
-                    % {"types": ", ".join(unknown_types), "known": ", ".join(sorted(PAGE_MODELS))}
-                )
-            allowed = list_pages_parameters(types)
-        elif kind == "detail":
-            allowed = PAGE_DETAIL_PARAMETERS
-        else:
-            allowed = FIND_PAGE_PARAMETERS
-        unknown = names - set(allowed)
-        if unknown:
-            return _unknown_parameters_response(unknown, allowed)
-        return view(request, *args, **kwargs)
-
-    return wrapper
-
-
-STRICT_VIEWS = {"list_pages": "list", "detail_page": "detail", "find_page": "find"}
-
-
-def not_found(request, *args, **kwargs):
-    """Any other path under /api/v3/: a JSON 404 (or the same path with its final slash)."""
-    if not request.path_info.endswith("/"):
-        try:
-            match = resolve(request.path_info + "/")
-        except Resolver404:
-            match = None
-        if match is not None and match.func is not not_found:
-            query = request.META.get("QUERY_STRING", "")
-            return HttpResponsePermanentRedirect(
-                request.path + "/" + (f"?{query}" if query else "")
-            )
-    return problem_response(status=404, detail=_("Aucune ressource à cette adresse."))
-
-
-def numeric_identifiers(view):
-    """``/pages/abc/`` is a malformed path: 404, not a validation error."""
-
-    @functools.wraps(view)
-    def wrapper(request, *args, **kwargs):
-        for name, value in kwargs.items():
-            if name.endswith("_id") and not str(value).isdigit():
-                return not_found(request)
-        return view(request, *args, **kwargs)
-
-    return wrapper
-
-
-def v3_urls():
-    """``include()``-able URLs of the Wagtail API v3 (see the module's docstring)."""
-    patterns, app_name, namespace = v3_api.urls
-    patterns = list(patterns)
-    for pattern in patterns:
-        kind = STRICT_VIEWS.get(getattr(pattern, "name", None))
-        if kind:
-            pattern.callback = strict_page_parameters(pattern.callback, kind)
-        if "_id>" in str(pattern.pattern):
-            pattern.callback = numeric_identifiers(pattern.callback)
-    patterns.append(re_path(r"^.*$", not_found))
-    return patterns, app_name, namespace
-
-
-# --------------------------------------------------------------------------------------------
-# Site API: what a decoupled front-end needs beside v3
-# --------------------------------------------------------------------------------------------
+from ..models import GlossaryTerm, KeyFigure, SiteSettings
+from .params import PAGE_MODELS, bad_request, only_parameters, unknown_page_types_message
+from .preview import InvalidPreviewToken, read_token
+from .schemas import PageLinkSchema, page_link_representation
 
 DESCRIPTION = """
 Ce dont un site découplé (front-end) a besoin en plus de l'API Wagtail v3
@@ -188,10 +63,6 @@ def public_pages(site: Site):
     return Page.objects.live().public().descendant_of(site.root_page, inclusive=True)
 
 
-def page_link(page, request) -> dict:
-    return page_link_representation(page, request)
-
-
 class MenuItemSchema(PageLinkSchema):
     children: list["MenuItemSchema"] = []
 
@@ -224,7 +95,7 @@ def navigation(request):
     items: dict[str, dict] = {}
     top: list[dict] = []
     for page in pages:
-        item = {**page_link(page, request), "children": []}
+        item = {**page_link_representation(page, request), "children": []}
         if page.depth == root.depth + 1:
             items[page.path] = item
             top.append(item)
@@ -232,7 +103,7 @@ def navigation(request):
             parent = items.get(page.path[: -Page.steplen])
             if parent is not None:  # under a page that isn't in the menus: not shown
                 parent["children"].append(item)
-    return {"home": page_link(root, request), "items": top}
+    return {"home": page_link_representation(root, request), "items": top}
 
 
 class PageLookup(Schema):
@@ -264,22 +135,13 @@ def page_for_path(request, site: Site, path: str):
 def lookup_page(request, lookup: PageLookup):
     site = current_site(request)
     if (lookup.id is None) == (lookup.path is None):
-        raise UnknownParametersOrMissing()
+        raise HttpError(400, _("Précisez la page par son identifiant (id) ou son chemin (path)."))
     if lookup.path is not None:
         return site, page_for_path(request, site, lookup.path)
     page = public_pages(site).filter(pk=lookup.id).first()
     if page is None:
         raise Http404(_("Aucune page publique avec cet identifiant."))
     return site, page
-
-
-class UnknownParametersOrMissing(Exception):
-    pass
-
-
-@site_api.exception_handler(UnknownParametersOrMissing)
-def lookup_handler(request, exc):
-    return _bad_request(_("Précisez la page par son identifiant (id) ou son chemin (path)."))
 
 
 @site_api.get(
@@ -296,7 +158,7 @@ def breadcrumbs(request, lookup: PageLookup = Query(...)):  # noqa: B008
     ancestors = (
         public_pages(site).ancestor_of(page, inclusive=True).filter(depth__gte=site.root_page.depth)
     )
-    return [page_link(ancestor, request) for ancestor in ancestors.order_by("depth")]
+    return [page_link_representation(ancestor, request) for ancestor in ancestors.order_by("depth")]
 
 
 @site_api.get(
@@ -356,7 +218,7 @@ def site_settings(request):
     return {
         "site_name": site.site_name or settings.WAGTAIL_SITE_NAME,
         "root_url": site.root_url,
-        "home": page_link(site.root_page, request),
+        "home": page_link_representation(site.root_page, request),
         **{
             name: getattr(values, name)
             for name in (
@@ -372,8 +234,12 @@ def site_settings(request):
             )
         },
         "accessibility_status_label": values.get_accessibility_status_display(),
-        "legal_notice_page": page_link(linked.get(values.legal_notice_page_id), request),
-        "accessibility_page": page_link(linked.get(values.accessibility_page_id), request),
+        "legal_notice_page": page_link_representation(
+            linked.get(values.legal_notice_page_id), request
+        ),
+        "accessibility_page": page_link_representation(
+            linked.get(values.accessibility_page_id), request
+        ),
         "search_url": get_full_url(request, "/api/v3/site/search/"),
     }
 
@@ -409,20 +275,17 @@ def search(request, query: SearchQuery = Query(...)):  # noqa: B008
     site = current_site(request)
     text = query.q.strip()
     if not text:
-        return _bad_request(_("Saisissez les mots recherchés (paramètre q)."))
+        return bad_request(_("Saisissez les mots recherchés (paramètre q)."))
     pages = public_pages(site)
     if query.type:
         model = PAGE_MODELS.get(query.type)
         if model is None:
-            return _bad_request(
-                _("Type de page inconnu : %(type)s. Types disponibles : %(known)s.")
-                % {"type": query.type, "known": ", ".join(sorted(PAGE_MODELS))}
-            )
+            return bad_request(unknown_page_types_message([query.type]))
         pages = pages.type(model)
     results = get_search_backend().search(text, pages, operator="and")
     count = results.count()
     items = [
-        {**page_link(page, request), "search_description": page.search_description}
+        {**page_link_representation(page, request), "search_description": page.search_description}
         for page in results[query.offset : query.offset + query.limit]
     ]
     return {"query": text, "count": count, "items": items}

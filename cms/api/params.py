@@ -1,15 +1,31 @@
-"""Query parameters of the headless API: an unknown parameter is an error, never ignored."""
+"""Query parameters of the headless API: an unknown parameter or page type is an error (400),
+never ignored."""
 
 import functools
 
 from django.utils.translation import gettext as _
 from ninja.errors import HttpError
+from wagtail.api.v3.errors import problem_response
+from wagtail.models import get_page_models
+
+PAGE_MODELS = {model._meta.label: model for model in get_page_models()}
+
+
+def bad_request(detail: str):
+    return problem_response(status=400, detail=detail)
 
 
 def unknown_parameters_message(unknown, allowed) -> str:
     return _("Paramètre(s) inconnu(s) : %(unknown)s. Paramètres acceptés : %(allowed)s.") % {
         "unknown": ", ".join(sorted(unknown)),
         "allowed": ", ".join(sorted(allowed)) or _("aucun"),
+    }
+
+
+def unknown_page_types_message(labels) -> str:
+    return _("Type de page inconnu : %(types)s. Types disponibles : %(known)s.") % {
+        "types": ", ".join(labels),
+        "known": ", ".join(sorted(PAGE_MODELS)),
     }
 
 

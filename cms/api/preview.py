@@ -19,8 +19,9 @@ from django.contrib.auth import get_user_model
 from django.core import signing
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
-from django.urls import path
 from django.utils.translation import gettext_lazy as _
+from wagtail.admin.ui.menus.pages import PageMenuItem
+from wagtail.models import Page
 
 SALT = "cms.headless-preview"
 
@@ -35,8 +36,6 @@ def make_token(page, user) -> str:
 
 def read_token(token: str):
     """The page (latest revision, as an object) a valid token gives access to."""
-    from wagtail.models import Page
-
     try:
         data = signing.loads(token, salt=SALT, max_age=settings.HEADLESS_PREVIEW_MAX_AGE)
     except signing.SignatureExpired as error:
@@ -63,8 +62,6 @@ def front_end_preview_url(page, user) -> str:
 
 def preview_redirect(request, page_id: int):
     """Admin view: sign a token for this editor and page, go to the front-end's preview."""
-    from wagtail.models import Page
-
     page = get_object_or_404(Page, pk=page_id).specific
     if not settings.HEADLESS_PREVIEW_URL or not page.permissions_for_user(request.user).can_edit():
         raise PermissionDenied
@@ -74,27 +71,16 @@ def preview_redirect(request, page_id: int):
     return response
 
 
-def register_hooks():
-    from wagtail import hooks
-    from wagtail.admin.ui.menus.pages import PageMenuItem
+class HeadlessPreviewButton(PageMenuItem):
+    """« Aperçu sur le site » in the page editor's header (registered in ``cms.wagtail_hooks``)."""
 
-    class HeadlessPreviewButton(PageMenuItem):
-        label = _("Aperçu sur le site")
-        icon_name = "view"
-        url_name = "cms_headless_preview"
-        link_rel = "noreferrer"
-        priority = 12
+    label = _("Aperçu sur le site")
+    icon_name = "view"
+    url_name = "cms_headless_preview"
+    link_rel = "noreferrer"
+    priority = 12
 
-        def is_shown(self, user):
-            return bool(settings.HEADLESS_PREVIEW_URL) and (
-                self.page.permissions_for_user(user).can_edit()
-            )
-
-    @hooks.register("register_admin_urls")
-    def headless_preview_urls():
-        return [path("apercu-site/<int:page_id>/", preview_redirect, name="cms_headless_preview")]
-
-    @hooks.register("register_page_header_buttons")
-    def headless_preview_button(page, user, view_name, next_url=None):
-        if page.depth > 1:
-            yield HeadlessPreviewButton(page=page)
+    def is_shown(self, user):
+        return bool(settings.HEADLESS_PREVIEW_URL) and (
+            self.page.permissions_for_user(user).can_edit()
+        )
