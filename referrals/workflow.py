@@ -150,12 +150,11 @@ def perform(referral: Referral, action: Action, actor: Actor, **data) -> Referra
         locked.status_changed_at = now
         locked.version += 1
         locked.save()
-        ReferralEvent.objects.create(
-            referral=locked,
-            kind=ReferralEvent.Kind.TRANSITION,
-            action=transition.action,
-            actor=actor.user,
-            organisation=actor.organisation,
+        _log(
+            locked,
+            actor,
+            ReferralEvent.Kind.TRANSITION,
+            transition.action,
             from_status=previous,
             to_status=transition.target,
             comment=effect.comment,
@@ -166,6 +165,18 @@ def perform(referral: Referral, action: Action, actor: Actor, **data) -> Referra
             effect.after()
         notifications.for_transition(transition.action, locked)
     return locked
+
+
+def _log(referral, actor, kind, action, **fields) -> ReferralEvent:
+    """One line of the referral's history, written by this actor for their organisation."""
+    return ReferralEvent.objects.create(
+        referral=referral,
+        kind=kind,
+        action=action,
+        actor=actor.user,
+        organisation=actor.organisation,
+        **fields,
+    )
 
 
 def _message(referral, actor, body):
@@ -313,12 +324,11 @@ def _reorient(referral, actor, data):
 
     def create_linked():
         linked = _copy_for(referral, int(new_target_id))
-        ReferralEvent.objects.create(
-            referral=linked,
-            kind=ReferralEvent.Kind.CREATED,
-            action=Action.REORIENTED_IN,
-            actor=actor.user,
-            organisation=actor.organisation,
+        _log(
+            linked,
+            actor,
+            ReferralEvent.Kind.CREATED,
+            Action.REORIENTED_IN,
             to_status=Status.SUBMITTED,
             comment=comment,
             data={"from": referral.reference},
@@ -540,12 +550,11 @@ def create_draft(referral: Referral, actor: Actor, creation_key=None) -> tuple[R
 
 
 def record_creation(referral: Referral, actor: Actor):
-    ReferralEvent.objects.create(
-        referral=referral,
-        kind=ReferralEvent.Kind.CREATED,
-        action=Action.CREATED,
-        actor=actor.user,
-        organisation=actor.organisation,
+    _log(
+        referral,
+        actor,
+        ReferralEvent.Kind.CREATED,
+        Action.CREATED,
         to_status=referral.status,
     )
 
@@ -565,12 +574,11 @@ def change_release_date(referral: Referral, actor: Actor, new_date, comment: str
         locked.full_clean(exclude=["target"])
         locked.version += 1
         locked.save()
-        ReferralEvent.objects.create(
-            referral=locked,
-            kind=ReferralEvent.Kind.RELEASE_DATE,
-            action=Action.RELEASE_DATE_CHANGED,
-            actor=actor.user,
-            organisation=actor.organisation,
+        _log(
+            locked,
+            actor,
+            ReferralEvent.Kind.RELEASE_DATE,
+            Action.RELEASE_DATE_CHANGED,
             comment=comment.strip(),
             data={
                 "from": previous.isoformat() if previous else None,
@@ -597,12 +605,11 @@ def add_attachment(referral: Referral, actor: Actor, upload, kind: str) -> Attac
         )
         attachment.file.save(upload.name, upload, save=False)
         attachment.save()
-        ReferralEvent.objects.create(
-            referral=referral,
-            kind=ReferralEvent.Kind.DOCUMENT,
-            action=Action.DOCUMENT_ADDED,
-            actor=actor.user,
-            organisation=actor.organisation,
+        _log(
+            referral,
+            actor,
+            ReferralEvent.Kind.DOCUMENT,
+            Action.DOCUMENT_ADDED,
             data={"kind": kind},
         )
     return attachment
@@ -620,12 +627,11 @@ def record_day_centre_contact(referral: Referral, actor: Actor, contact_date) ->
         _check_day_centre_date(contact_date)
         locked.day_centre_contact_date = contact_date
         locked.save(update_fields=["day_centre_contact_date", "updated_at"])
-        ReferralEvent.objects.create(
-            referral=locked,
-            kind=ReferralEvent.Kind.OUTCOME,
-            action=Action.DAY_CENTRE_CONTACT,
-            actor=actor.user,
-            organisation=actor.organisation,
+        _log(
+            locked,
+            actor,
+            ReferralEvent.Kind.OUTCOME,
+            Action.DAY_CENTRE_CONTACT,
             data={"day_centre_contact_date": contact_date.isoformat()},
         )
     return locked
@@ -649,12 +655,11 @@ def rectify(referral: Referral, actor: Actor, values: dict) -> Referral:
         locked.full_clean(exclude=["target"])
         locked.version += 1
         locked.save()
-        ReferralEvent.objects.create(
-            referral=locked,
-            kind=ReferralEvent.Kind.CORRECTION,
-            action=Action.RECTIFIED,
-            actor=actor.user,
-            organisation=actor.organisation,
+        _log(
+            locked,
+            actor,
+            ReferralEvent.Kind.CORRECTION,
+            Action.RECTIFIED,
             data={"changes": changes},
         )
     return locked
