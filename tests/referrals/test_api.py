@@ -247,7 +247,9 @@ def test_another_organisation_s_referral_is_404_everywhere(api):
     assert other.status == Status.SUBMITTED
     assert list(other.events.values_list("pk", flat=True)) == events
     assert not Message.objects.exists()
-    assert not AccessLog.objects.exists()
+    # Nothing was read; every attempt is journaled as refused, without the referral itself.
+    assert set(AccessLog.objects.values_list("action", flat=True)) == {AccessLog.Action.REFUSED}
+    assert not AccessLog.objects.filter(referral__isnull=False).exists()
     assert not mail.outbox
     assert api.get("/referrals/pas-un-uuid").status_code == 404
     assert api.get(f"/referrals/{uuid.uuid4()}").status_code == 404
