@@ -171,6 +171,7 @@ def referral_edit(request, pk):
     if not can_edit(actor, referral):
         messages.error(request, _("Seul un brouillon peut être modifié."))
         return redirect("referrals:detail", pk=referral.pk)
+    journal.record_page(actor, referral, "edit")
     form = ReferralForm(request.POST or None, instance=referral, organisation=actor.organisation)
     if request.method == "POST" and form.is_valid():
         sent_version = form.cleaned_data.get("version")
