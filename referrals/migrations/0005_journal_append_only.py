@@ -39,6 +39,6 @@ def drop(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("referrals", "0005_retention_and_journal")]
+    dependencies = [("referrals", "0004_actions_retention_journal")]
 
     operations = [migrations.RunPython(create, drop)]
