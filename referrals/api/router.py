@@ -280,6 +280,14 @@ def _get(actor: Actor, referral_id, *, related=False) -> Referral:
     return get_visible_or_404(actor, referral_id, queryset)
 
 
+def _read(request, referral_id, organisation, *, related=False, **details):
+    """A read of one referral through the API: fetched if visible (404 otherwise), journaled."""
+    actor = _actor(request, organisation)
+    referral = _get(actor, referral_id, related=related)
+    journal.record(actor, journal.Kind.API_READ, referral, **details)
+    return actor, referral
+
+
 def _detail(referral: Referral, actor: Actor) -> Referral:
     """The referral with what the reader may do on it now."""
     referral.allowed_actions = workflow.allowed_actions(actor, referral)
@@ -450,9 +458,7 @@ def get_referral(
     referral_id: uuid.UUID,
     organisation: int | None = Query(None, description=ORGANISATION_HELP),
 ):
-    actor = _actor(request, organisation)
-    referral = _get(actor, referral_id, related=True)
-    journal.record(actor, journal.Kind.API_READ, referral)
+    actor, referral = _read(request, referral_id, organisation, related=True)
     return _detail(referral, actor)
 
 
@@ -519,9 +525,7 @@ def list_messages(
     referral_id: uuid.UUID,
     organisation: int | None = Query(None, description=ORGANISATION_HELP),
 ):
-    actor = _actor(request, organisation)
-    referral = _get(actor, referral_id)
-    journal.record(actor, journal.Kind.API_READ, referral, what="messages")
+    referral = _read(request, referral_id, organisation, what="messages")[1]
     return list(referral.messages.select_related("author", "organisation"))
 
 
@@ -564,9 +568,7 @@ def list_events(
     referral_id: uuid.UUID,
     organisation: int | None = Query(None, description=ORGANISATION_HELP),
 ):
-    actor = _actor(request, organisation)
-    referral = _get(actor, referral_id)
-    journal.record(actor, journal.Kind.API_READ, referral, what="events")
+    referral = _read(request, referral_id, organisation, what="events")[1]
     return list(referral.events.select_related("actor", "organisation"))
 
 
