@@ -134,3 +134,26 @@ class AttachmentKind(models.TextChoices):
     IDENTITY = "identite", _("Pièce d'identité")
     SOCIAL_REPORT = "rapport_social", _("Rapport social")
     OTHER = "autre", _("Autre document")
+
+
+class ExitKind(models.TextChoices):
+    """How a stay ended, as the activity report counts it. Whether an exit is "positive" is
+    derived from it (see `POSITIVE_EXIT_KINDS`), never entered by hand."""
+
+    MEASURE_COMPLETED = "fin_de_mesure", _("Fin de mesure effectuée")
+    MEASURE_REVOKED = "revocation", _("Mesure révoquée ou retour en détention")
+    AUTONOMOUS_HOUSING = "logement_autonome", _("Logement autonome")
+    OTHER_ACCOMMODATION = "autre_hebergement", _("Autre hébergement (structure, famille, tiers)")
+    JOB_OR_TRAINING = "emploi_formation", _("Emploi ou formation trouvés")
+    LEFT_WITHOUT_NOTICE = "depart_sans_prevenir", _("Départ sans prévenir")
+    EXCLUSION = "exclusion", _("Exclusion")
+    DEATH = "deces", _("Décès")
+    OTHER = "autre", _("Autre")
+
+
+# A "sortie positive", as the activity report defines it: leaving with prospects of housing,
+# employment or training. A stay whose exit kind is one of these, or whose situation at exit is
+# a job or a training, is a positive exit (`Stay.positive_exit`, and the figures use the same set).
+POSITIVE_EXIT_KINDS = frozenset(
+    {ExitKind.AUTONOMOUS_HOUSING, ExitKind.OTHER_ACCOMMODATION, ExitKind.JOB_OR_TRAINING}
+)

@@ -478,3 +478,90 @@ class AccessLog(models.Model):
 
     def __str__(self):
         return f"{self.referral_id} {self.action} {self.at:%Y-%m-%d %H:%M}"
+
+
+class Stay(models.Model):
+    """A person's stay in an establishment, from the arrival to the departure: what occupancy
+    and the activity report's stay figures are computed from.
+
+    A stay is created when the arrival of an accepted referral is recorded (by the workflow), or
+    entered by the head of establishment for a resident who arrived before the portal existed
+    ("arrivée sans orientation": no referral; then the few facts the figures need are kept on the
+    stay itself, and nothing else about the person)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    referral = models.OneToOneField(
+        Referral, null=True, blank=True, on_delete=models.CASCADE, related_name="stay"
+    )
+    establishment = models.ForeignKey(
+        "wagtailcore.Page",
+        verbose_name=_("établissement ou programme"),
+        on_delete=models.PROTECT,
+        related_name="stays",
+    )
+    place_type = models.CharField(
+        _("type de place"), max_length=20, choices=PlaceType.choices, blank=True
+    )
+    arrival_date = models.DateField(_("date d'arrivée"))
+    departure_date = models.DateField(_("date de sortie"), null=True, blank=True)
+    exit_kind = models.CharField(
+        _("type de sortie"), max_length=30, choices=choices.ExitKind.choices, blank=True
+    )
+    exit_employment = models.BooleanField(_("en emploi à la sortie"), default=False)
+    exit_training = models.BooleanField(_("en formation à la sortie"), default=False)
+    # The measure served during the stay (DDSE/PSE, SL, PE, LSC…), if any, and whether it was
+    # completed there (unknown until the departure).
+    measure = models.CharField(
+        _("mesure pendant le séjour"),
+        max_length=20,
+        choices=choices.JudicialSituation.choices,
+        blank=True,
+    )
+    measure_completed = models.BooleanField(_("mesure menée à son terme"), null=True, blank=True)
+    # Only for a stay without referral: what the figures need (age, gender, justice public).
+    birth_year = models.PositiveSmallIntegerField(_("année de naissance"), null=True, blank=True)
+    gender = models.CharField(_("genre"), max_length=10, choices=choices.Gender.choices, blank=True)
+    justice_public = models.BooleanField(_("public sous main de justice"), default=True)
+
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("séjour")
+        ordering = ["-arrival_date"]
+        indexes = [
+            models.Index(fields=["establishment", "arrival_date"]),
+            models.Index(
+                fields=["establishment", "place_type"],
+                condition=models.Q(departure_date__isnull=True),
+                name="stay_current_idx",
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(departure_date__isnull=True)
+                | models.Q(departure_date__gte=models.F("arrival_date")),
+                name="stay_departure_after_arrival",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.establishment_id} {self.arrival_date:%Y-%m-%d}"
+
+    @property
+    def without_referral(self) -> bool:
+        return self.referral_id is None
+
+    @property
+    def positive_exit(self) -> bool | None:
+        """None while the person is still there."""
+        if not self.departure_date:
+            return None
+        return (
+            self.exit_kind in choices.POSITIVE_EXIT_KINDS
+            or self.exit_employment
+            or self.exit_training
+        )

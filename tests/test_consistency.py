@@ -85,6 +85,10 @@ ON_DELETE = {
     "referrals.InternalNote.author": SET_NULL,
     "referrals.Attachment.referral": CASCADE,
     "referrals.Attachment.uploaded_by": SET_NULL,
+    # A stay goes with its referral (erasure); an establishment with stays cannot be deleted.
+    "referrals.Stay.referral": CASCADE,
+    "referrals.Stay.establishment": PROTECT,
+    "referrals.Stay.recorded_by": SET_NULL,
     # The access journal is append-only and outlives what it names: no constraint, no cascade,
     # so that a deleted draft's or account's readers stay known until the retention purge.
     "referrals.AccessLog.referral": DO_NOTHING,
