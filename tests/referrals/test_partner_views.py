@@ -251,7 +251,7 @@ def test_attachments_are_checked_on_content(
         assert name not in attachment.file.name  # no personal data in storage paths
         download = client.get(reverse("referrals:attachment", args=[referral.pk, attachment.pk]))
         assert b"".join(download.streaming_content) == content
-        assert download["Cache-Control"] == "private, no-store"
+        assert download["Cache-Control"] == "no-store, private"
         stranger = login(type(client)(), MembershipFactory().user)
         url = reverse("referrals:attachment", args=[referral.pk, attachment.pk])
         assert stranger.get(url).status_code == 404
