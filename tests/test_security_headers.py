@@ -126,3 +126,42 @@ def test_violations_are_logged_without_query_strings_or_samples(client, caplog):
         == 400
     )
     assert client.get(reverse("csp_report")).status_code == 405
+
+
+# --- links in emails --------------------------------------------------------------------------
+
+
+def test_password_reset_links_use_site_url_not_the_host_header(client, settings, mailoutbox):
+    settings.SITE_URL = "https://portail.ilot.test"
+    settings.ALLOWED_HOSTS = ["*"]
+    user = UserFactory()
+    client.post(
+        reverse("account_reset_password"),
+        {"email": user.email},
+        headers={"Host": "attaquant.example"},
+    )
+    client.post(
+        reverse("account_reset_password"),
+        {"email": "inconnu@exemple.test"},
+        headers={"Host": "attaquant.example"},
+    )
+    assert len(mailoutbox) == 2
+    for message in mailoutbox:
+        assert "attaquant.example" not in message.body
+    reset = next(m for m in mailoutbox if m.to == [user.email])
+    assert "https://portail.ilot.test/compte/password/reset/key/" in reset.body
+    assert "L'Îlot" in reset.body  # the site's name, not the forged host
+
+
+def test_invitation_links_use_site_url_not_the_host_header(client, settings, mailoutbox):
+    settings.SITE_URL = "https://portail.ilot.test"
+    admin = MembershipFactory(admin=True)
+    login(client, admin.user)
+    client.post(
+        reverse("accounts:invite", args=[admin.organisation_id]),
+        {"email": "nouvelle@spip.test", "role": "member"},
+        headers={"Host": "attaquant.example"},
+    )
+    (message,) = mailoutbox
+    assert "https://portail.ilot.test/" in message.body
+    assert "attaquant.example" not in message.body
