@@ -25,7 +25,8 @@ def csp_report(request):
 
     Logged as a warning with the directive, what was blocked and where, without query strings
     and without the sample of the blocked code (it could quote personal data)."""
-    if int(request.META.get("CONTENT_LENGTH") or 0) > MAX_REPORT_SIZE:
+    length = request.META.get("CONTENT_LENGTH", "")
+    if not length.isdigit() or int(length) > MAX_REPORT_SIZE:
         return HttpResponseBadRequest()
     try:
         report = json.loads(request.body or b"{}").get("csp-report", {})

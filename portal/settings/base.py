@@ -327,6 +327,25 @@ WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "odt", "ods", "pdf", "pptx", "rtf", "tx
 WAGTAILDOCS_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
 WAGTAILIMAGES_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
+# Request bodies: form fields at most 2.5 MB in memory (Django's default, stated), uploaded files
+# over 2.5 MB spooled to a temporary file; referral documents at most 10 MB, refused from the
+# request's Content-Length before the body is read (referrals.partner.views.referral_upload).
+# The proxy's client_max_body_size stops anything bigger first (README, deployment).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+DOCUMENT_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
+
+# Optional antivirus for uploaded documents (core.antivirus): ClamAV's daemon on a Unix socket or
+# over TCP. When set, a document is refused if clamd cannot be reached (fail closed).
+CLAMD_SOCKET = os.environ.get("CLAMD_SOCKET", "")
+CLAMD_HOST = os.environ.get("CLAMD_HOST", "")
+CLAMD_PORT = int(os.environ.get("CLAMD_PORT", "3310"))
+CLAMD_TIMEOUT = int(os.environ.get("CLAMD_TIMEOUT", "30"))
+
+# Downloads of referral documents: after the permission check, the view streams the file, or,
+# when this is set (e.g. "/_private/"), hands the transfer to nginx with X-Accel-Redirect to
+# this internal location (README, deployment). Only with PRIVATE_MEDIA_ROOT (not a bucket).
+PRIVATE_FILES_X_ACCEL_PREFIX = os.environ.get("PRIVATE_FILES_X_ACCEL_PREFIX", "")
 
 SITE_URL = WAGTAILADMIN_BASE_URL
 
