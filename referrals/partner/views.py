@@ -152,9 +152,28 @@ def referral_create(request):
         initial={"creation_key": uuid.uuid4()},
     )
     if request.method == "POST" and form.is_valid():
-        referral, created = workflow.create_draft(
-            form.save(commit=False), actor, form.cleaned_data.get("creation_key")
-        )
+        try:
+            referral, created = workflow.create_draft(
+                form.save(commit=False), actor, form.cleaned_data.get("creation_key")
+            )
+        except ValidationError:
+            # The key was another organisation's: the form comes back with a fresh one.
+            data = request.POST.copy()
+            data["creation_key"] = str(uuid.uuid4())
+            form = ReferralForm(data, organisation=actor.organisation)
+            form.is_valid()
+            form.add_error(
+                None,
+                _(
+                    "Ce formulaire a déjà servi. Vérifiez les informations puis enregistrez "
+                    "à nouveau le brouillon."
+                ),
+            )
+            return render(
+                request,
+                "referrals/form.html",
+                {"form": form, "target_info": _target_info(form.targets)},
+            )
         if not created:
             messages.info(request, _("Ce brouillon était déjà enregistré."))
             return redirect("referrals:detail", pk=referral.pk)
