@@ -4,6 +4,7 @@ import uuid
 from csp.constants import NONE
 from csp.middleware import CSPMiddleware
 from django.conf import settings
+from django.utils.module_loading import import_string
 
 SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
@@ -52,7 +53,15 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
     """django-csp's middleware (``settings.CONTENT_SECURITY_POLICY``), plus the relaxations of
     ``settings.CSP_PATH_RELAXATIONS`` for the paths they name (the admin sites): their sources
     are added to the policy's, or replace it where it was ``'none'``. A view's own
-    ``csp_replace`` still wins."""
+    ``csp_replace`` still wins. The functions named in ``settings.CSP_EXTRA_SOURCES`` add
+    sources that depend on the configuration of the moment (ProConnect's origin to form-action),
+    the way Django plugs backends in: core knows no app."""
+
+    def __init__(self, get_response):
+        super().__init__(get_response)
+        self.extra_sources = [
+            import_string(path) for path in getattr(settings, "CSP_EXTRA_SOURCES", [])
+        ]
 
     def get_policy_parts(self, request, response, report_only=False):
         parts = super().get_policy_parts(request, response, report_only=report_only)
@@ -61,6 +70,15 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
         directives = (getattr(settings, "CONTENT_SECURITY_POLICY", None) or {}).get(
             "DIRECTIVES", {}
         )
+        extra = {}
+        for source in self.extra_sources:
+            for name, sources in source().items():
+                extra.setdefault(name, []).extend(sources)
+        if extra:
+            parts.update = {
+                name: [*extra.get(name, []), *(parts.update or {}).get(name, [])]
+                for name in {*extra, *(parts.update or {})}
+            }
         for prefix, relaxation in getattr(settings, "CSP_PATH_RELAXATIONS", {}).items():
             if request.path_info.startswith(prefix):
                 replace = {}

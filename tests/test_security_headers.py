@@ -86,6 +86,11 @@ def test_the_public_site_and_the_portal_have_a_strict_policy(client):
         assert b"<script>" not in response.content  # inline scripts are static files now
 
 
+def test_form_action_is_self_only_without_proconnect(client, settings):
+    settings.SOCIALACCOUNT_PROVIDERS = {}
+    assert directives(client.get(reverse("account_login")))["form-action"] == ["'self'"]
+
+
 def test_the_admin_sites_get_their_relaxations_and_nothing_more(client):
     login(client, UserFactory(is_superuser=True, is_staff=True))
     wagtail = directives(client.get("/admin/"))
@@ -165,3 +170,8 @@ def test_invitation_links_use_site_url_not_the_host_header(client, settings, mai
     (message,) = mailoutbox
     assert "https://portail.ilot.test/" in message.body
     assert "attaquant.example" not in message.body
+
+
+def test_form_action_allows_proconnect_only_when_it_is_configured(client, proconnect):
+    policy = directives(client.get(reverse("account_login")))
+    assert policy["form-action"] == ["'self'", "/".join(proconnect.url.split("/")[:3])]

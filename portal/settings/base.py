@@ -432,10 +432,6 @@ CSP_FRAME_SOURCES = env_list(
 )
 # Where images and media are served from when not from this site (an S3 bucket's domain).
 CSP_MEDIA_SOURCES = env_list("CSP_MEDIA_SOURCES")
-# Forms that sign in or out through ProConnect are redirected to it: form-action must allow it.
-_proconnect_origin = (
-    ["/".join(PROCONNECT_DISCOVERY_URL.split("/")[:3])] if SOCIALACCOUNT_PROVIDERS else []
-)
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
@@ -447,12 +443,15 @@ CONTENT_SECURITY_POLICY = {
         "media-src": [SELF, *CSP_MEDIA_SOURCES],
         "frame-src": CSP_FRAME_SOURCES,
         "frame-ancestors": [NONE],
-        "form-action": [SELF, *_proconnect_origin],
+        "form-action": [SELF],
         "object-src": [NONE],
         "base-uri": [SELF],
         "report-uri": CSP_REPORT_URL,
     }
 }
+# Sources added to every response's policy by these functions: the sign-in and logout forms are
+# redirected to ProConnect when it is configured (form-action must allow its origin).
+CSP_EXTRA_SOURCES = ["accounts.proconnect.conf.csp_sources"]
 # The one place for what the admin sites need beyond that policy, by path prefix: the sources are
 # added to the directive's (they replace it when it was 'none').
 # Wagtail's admin writes inline scripts (date pickers, inline panels) and inline styles, and
@@ -467,5 +466,7 @@ CSP_PATH_RELAXATIONS = {
     },
     "/django-admin/": {"style-src": [UNSAFE_INLINE]},
 }
-# Wagtail's admin would load avatars from gravatar.com (and tell it who uses the admin).
+# Wagtail's admin would load avatars from gravatar.com and ask releases.wagtail.org for a newer
+# version from the editors' browsers (telling them who uses the admin): both off.
 WAGTAIL_GRAVATAR_PROVIDER_URL = None
+WAGTAIL_ENABLE_UPDATE_CHECK = False
