@@ -12,13 +12,17 @@ from cms import views as cms_views
 from cms.api import data_inclusion
 from cms.api.site import site_api
 from cms.api.v3 import v3_urls
+from core.views import csp_report
 from portal import views
+
+handler500 = "portal.views.server_error"
 
 # Both admin sites sign in through allauth, so they get the same rate limits and MFA.
 admin.site.login = login_required(admin.site.login)
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
+    path(settings.CSP_REPORT_URL.strip("/") + "/", csp_report, name="csp_report"),
     path("django-admin/", admin.site.urls),
     path(
         "admin/login/",

@@ -1,9 +1,12 @@
+from csp.constants import UNSAFE_INLINE
+from csp.decorators import csp_update
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views import defaults
 from django.views.decorators.cache import never_cache
 
 from accounts.permissions import can_manage
@@ -61,3 +64,7 @@ def choose_language(request, code):
         secure=settings.SESSION_COOKIE_SECURE,
     )
     return response
+
+
+# The 500 page is self-contained (inline styles, no static file): its styles are allowed there.
+server_error = csp_update({"style-src": [UNSAFE_INLINE]})(defaults.server_error)

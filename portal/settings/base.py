@@ -4,6 +4,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -64,6 +65,7 @@ INSTALLED_APPS = [
     "taggit",
     "django_filters",
     "corsheaders",
+    "csp",
     "django_tasks",
     "django_tasks_db",
     "allauth",
@@ -85,6 +87,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "core.middleware.RequestIdMiddleware",
+    # Outermost after the request id, so that every response (errors included) gets them.
+    "core.middleware.PrivateResponseMiddleware",
+    "core.middleware.ContentSecurityPolicyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -100,6 +105,10 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
 ]
+
+# Never kept by a cache (core.middleware.PrivateResponseMiddleware): responses to signed-in users,
+# to requests with an Authorization header, and everything under these paths.
+PRIVATE_PATH_PREFIXES = ["/api/orientations/"]
 
 ROOT_URLCONF = "portal.urls"
 WSGI_APPLICATION = "portal.wsgi.application"
@@ -318,6 +327,25 @@ WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "odt", "ods", "pdf", "pptx", "rtf", "tx
 WAGTAILDOCS_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
 WAGTAILIMAGES_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
+# Request bodies: form fields at most 2.5 MB in memory (Django's default, stated), uploaded files
+# over 2.5 MB spooled to a temporary file; referral documents at most 10 MB, refused from the
+# request's Content-Length before the body is read (referrals.partner.views.referral_upload).
+# The proxy's client_max_body_size stops anything bigger first (README, deployment).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+DOCUMENT_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
+
+# Optional antivirus for uploaded documents (core.antivirus): ClamAV's daemon on a Unix socket or
+# over TCP. When set, a document is refused if clamd cannot be reached (fail closed).
+CLAMD_SOCKET = os.environ.get("CLAMD_SOCKET", "")
+CLAMD_HOST = os.environ.get("CLAMD_HOST", "")
+CLAMD_PORT = int(os.environ.get("CLAMD_PORT", "3310"))
+CLAMD_TIMEOUT = int(os.environ.get("CLAMD_TIMEOUT", "30"))
+
+# Downloads of referral documents: after the permission check, the view streams the file, or,
+# when this is set (e.g. "/_private/"), hands the transfer to nginx with X-Accel-Redirect to
+# this internal location (README, deployment). Only with PRIVATE_MEDIA_ROOT (not a bucket).
+PRIVATE_FILES_X_ACCEL_PREFIX = os.environ.get("PRIVATE_FILES_X_ACCEL_PREFIX", "")
 
 SITE_URL = WAGTAILADMIN_BASE_URL
 
@@ -390,3 +418,55 @@ RETENTION_JOURNAL_DAYS = env_days("RETENTION_JOURNAL_DAYS", 365)  # access journ
 RETENTION_NOTICE_DAYS = env_days("RETENTION_NOTICE_DAYS", 30)  # notice before anonymising
 # One user reading more distinct files than this in a day stands out in the journal's page.
 JOURNAL_ALERT_READS = int(os.environ.get("JOURNAL_ALERT_READS", "30"))
+
+# Content-Security-Policy (django-csp, core.middleware.ContentSecurityPolicyMiddleware), enforced in
+# every settings module so that what it breaks shows in development and in the browser tests.
+# No inline script and no inline style anywhere on the public site and the portal: scripts are
+# static files (portal/static/portal/js/), data goes through `json_script`. Public pages are cached
+# whole for anonymous visitors, so they use no nonce.
+CSP_REPORT_URL = "/csp-report/"
+CSP_FRAME_SOURCES = env_list(
+    "CSP_FRAME_SOURCES",
+    "https://www.youtube.com,https://www.youtube-nocookie.com,https://player.vimeo.com,"
+    "https://www.dailymotion.com,https://geo.dailymotion.com",
+)
+# Where images and media are served from when not from this site (an S3 bucket's domain).
+CSP_MEDIA_SOURCES = env_list("CSP_MEDIA_SOURCES")
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:", *CSP_MEDIA_SOURCES],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "media-src": [SELF, *CSP_MEDIA_SOURCES],
+        "frame-src": CSP_FRAME_SOURCES,
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "report-uri": CSP_REPORT_URL,
+    }
+}
+# Sources added to every response's policy by these functions: the sign-in and logout forms are
+# redirected to ProConnect when it is configured (form-action must allow its origin).
+CSP_EXTRA_SOURCES = ["accounts.proconnect.conf.csp_sources"]
+# The one place for what the admin sites need beyond that policy, by path prefix: the sources are
+# added to the directive's (they replace it when it was 'none').
+# Wagtail's admin writes inline scripts (date pickers, inline panels) and inline styles, and
+# previews images from blob: URLs; Django's admin writes inline styles.
+CSP_PATH_RELAXATIONS = {
+    "/admin/": {
+        "script-src": [UNSAFE_INLINE],
+        "style-src": [UNSAFE_INLINE],
+        "img-src": ["blob:"],
+        "frame-src": [SELF],
+        "frame-ancestors": [SELF],
+    },
+    "/django-admin/": {"style-src": [UNSAFE_INLINE]},
+}
+# Wagtail's admin would load avatars from gravatar.com and ask releases.wagtail.org for a newer
+# version from the editors' browsers (telling them who uses the admin): both off.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
+WAGTAIL_ENABLE_UPDATE_CHECK = False

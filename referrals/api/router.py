@@ -11,9 +11,10 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import ProhibitNullCharactersValidator
 from django.http import Http404
 from django.utils.translation import gettext as _
-from ninja import Field, Header, NinjaAPI, Query, Router, Schema
+from ninja import Field, Header, NinjaAPI, Query, Router
 from ninja.errors import AuthenticationError, HttpError, Throttled
 from ninja.errors import ValidationError as RequestValidationError
 from ninja.responses import Status
@@ -34,6 +35,7 @@ from ..targets import check_target, fit_warnings
 from .schemas import (
     ErrorOut,
     EventOut,
+    InputSchema,
     MessageIn,
     MessageOut,
     ReferralIn,
@@ -159,6 +161,8 @@ def _french(error: dict) -> str:
     """Pydantic's message for one invalid parameter, in French."""
     kind = error.get("type", "")
     ctx = error.get("ctx") or {}
+    if kind == "null_character":
+        return str(ProhibitNullCharactersValidator.message)  # as the portal's forms say
     if kind == "missing":
         return str(forms.Field.default_error_messages["required"])  # as the portal's forms say
     if kind.startswith(("date", "datetime")):
@@ -298,14 +302,20 @@ def _detail(referral: Referral, actor: Actor) -> Referral:
 # --- list -------------------------------------------------------------------------------------
 
 
-class ReferralFilters(Schema):
+# No organisation has that many referrals; past it the database could not even count the offset.
+MAX_OFFSET = 1_000_000
+
+
+class ReferralFilters(InputSchema):
     status: ReferralStatus | None = Field(None, description="Statut.")
     referral_type: ReferralType | None = Field(None, description="Type de demande.")
     q: str | None = Field(None, max_length=100, description="Nom, prénom ou référence.")
     release_after: date | None = Field(None, description="Sortie prévue à partir du.")
     release_before: date | None = Field(None, description="Sortie prévue jusqu'au.")
     limit: int = Field(25, ge=1, le=100, description="Nombre de résultats (100 au plus).")
-    offset: int = Field(0, ge=0, description="Position du premier résultat.")
+    offset: int = Field(
+        0, ge=0, le=MAX_OFFSET, description="Position du premier résultat (1 000 000 au plus)."
+    )
 
 
 @router.get(

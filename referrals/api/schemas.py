@@ -6,6 +6,8 @@ from typing import Annotated
 from uuid import UUID
 
 from ninja import Field, Schema
+from pydantic import field_validator
+from pydantic_core import PydanticCustomError
 
 from cms.choices import PlaceType, ReferralType
 
@@ -23,6 +25,18 @@ from ..choices import (
     WithdrawReason,
 )
 from ..timeline import event_label
+
+
+class InputSchema(Schema):
+    """What clients send: a text holding a NUL character is refused (422), as the portal's forms
+    refuse it (PostgreSQL cannot store it)."""
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_null_character(cls, value):
+        if isinstance(value, str) and "\x00" in value:
+            raise PydanticCustomError("null_character", "Null characters are not allowed.")
+        return value
 
 
 class ErrorOut(Schema):
@@ -171,7 +185,7 @@ class ReferralPageOut(Schema):
 ShortText = Annotated[str, Field(max_length=300)]
 
 
-class ReferralIn(Schema):
+class ReferralIn(InputSchema):
     """A new draft. The rules are those of the portal's form: the same checks, the same messages."""
 
     first_name: str = Field(max_length=100, description="Prénom.")
@@ -207,12 +221,12 @@ class ReferralIn(Schema):
     )
 
 
-class WithdrawIn(Schema):
+class WithdrawIn(InputSchema):
     reason: WithdrawReason = Field(description="Motif du retrait.")
     comment: str = Field("", max_length=2000, description="Précision (facultatif).")
 
 
-class MessageIn(Schema):
+class MessageIn(InputSchema):
     body: str = Field(max_length=5000, description="Le message (5 000 caractères au plus).")
 
 

@@ -188,7 +188,7 @@ def capacity_warning(referral, place_type=None) -> str | None:
             "Attention : %(n)s personnes acceptées attendent déjà leur arrivée pour %(total)s "
             "places au total."
         ) % {"n": awaiting_total, "total": total}
-    if place_type:
+    if place_type in PlaceType.values:  # a posted value outside the vocabulary is the form's error
         label = PlaceType(place_type).label
         of_type = places.get(label, 0)
         awaiting_of_type = awaiting.filter(place_type=place_type).count()

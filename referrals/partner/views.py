@@ -2,17 +2,20 @@
 
 import uuid
 from datetime import timedelta
+from urllib.parse import quote
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count
-from django.http import FileResponse, Http404, QueryDict
+from django.http import FileResponse, Http404, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.html import strip_tags
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
@@ -51,6 +54,9 @@ from .forms import (
     ReleaseDateForm,
     WithdrawForm,
 )
+
+# What a document upload adds to the file itself (the other fields, multipart boundaries).
+UPLOAD_FORM_OVERHEAD = 64 * 1024
 
 PAGE_SIZE = 25
 
@@ -146,9 +152,28 @@ def referral_create(request):
         initial={"creation_key": uuid.uuid4()},
     )
     if request.method == "POST" and form.is_valid():
-        referral, created = workflow.create_draft(
-            form.save(commit=False), actor, form.cleaned_data.get("creation_key")
-        )
+        try:
+            referral, created = workflow.create_draft(
+                form.save(commit=False), actor, form.cleaned_data.get("creation_key")
+            )
+        except ValidationError:
+            # The key was another organisation's: the form comes back with a fresh one.
+            data = request.POST.copy()
+            data["creation_key"] = str(uuid.uuid4())
+            form = ReferralForm(data, organisation=actor.organisation)
+            form.is_valid()
+            form.add_error(
+                None,
+                _(
+                    "Ce formulaire a déjà servi. Vérifiez les informations puis enregistrez "
+                    "à nouveau le brouillon."
+                ),
+            )
+            return render(
+                request,
+                "referrals/form.html",
+                {"form": form, "target_info": _target_info(form.targets)},
+            )
         if not created:
             messages.info(request, _("Ce brouillon était déjà enregistré."))
             return redirect("referrals:detail", pk=referral.pk)
@@ -456,6 +481,13 @@ def referral_upload(request, pk):
     if not can_add_document(actor, referral):
         messages.error(request, _("Vous ne pouvez pas ajouter de document à cette demande."))
         return redirect("referrals:detail", pk=referral.pk)
+    # Refused from its announced size with a French message (the CSRF check has spooled the body
+    # to a temporary file by then, at most the proxy's client_max_body_size).
+    length = request.META.get("CONTENT_LENGTH", "")
+    announced = int(length) if length.isdigit() else 0
+    if announced > settings.DOCUMENT_MAX_UPLOAD_SIZE + UPLOAD_FORM_OVERHEAD:
+        messages.error(request, _("Document refusé : le fichier dépasse 10 Mo."))
+        return redirect("referrals:detail", pk=referral.pk)
     form = AttachmentForm(request.POST, request.FILES)
     if not form.is_valid():
         errors = [e for field_errors in form.errors.values() for e in field_errors]
@@ -472,12 +504,20 @@ def attachment_download(request, pk, attachment_id):
     referral = get_visible_or_404(actor, pk)
     attachment = get_object_or_404(referral.attachments, pk=attachment_id)
     journal.record(actor, journal.Kind.DOWNLOAD, referral, attachment=str(attachment.pk))
-    response = FileResponse(
-        attachment.file.open("rb"),
-        as_attachment=True,
-        filename=attachment.original_name,
-        content_type=attachment.content_type,
-    )
-    response["Cache-Control"] = "private, no-store"
+    accel_prefix = settings.PRIVATE_FILES_X_ACCEL_PREFIX
+    if accel_prefix:
+        # The proxy sends the file (from an `internal` location): the check above still decides.
+        response = HttpResponse(content_type=attachment.content_type)
+        response["X-Accel-Redirect"] = accel_prefix.rstrip("/") + "/" + quote(attachment.file.name)
+        response["Content-Disposition"] = content_disposition_header(
+            as_attachment=True, filename=attachment.original_name
+        )
+    else:
+        response = FileResponse(
+            attachment.file.open("rb"),
+            as_attachment=True,
+            filename=attachment.original_name,
+            content_type=attachment.content_type,
+        )
     response["X-Content-Type-Options"] = "nosniff"
     return response
