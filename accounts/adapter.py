@@ -3,6 +3,7 @@ from django.urls import reverse
 
 from core.tasks import send_email
 
+from . import devices
 from .proconnect import conf as proconnect
 
 
@@ -22,6 +23,13 @@ class AccountAdapter(DefaultAccountAdapter):
         send_email.enqueue(
             subject=message.subject, body=message.body, recipients=message.to, html_body=html
         )
+
+    def _get_login_attempts_cache_key(self, request, **credentials):
+        """Failed logins from a device that signed in as this login before are counted apart
+        (accounts.devices): a stranger's wrong passwords do not lock the owner out."""
+        key = super()._get_login_attempts_cache_key(request, **credentials)
+        device = devices.device_for(request, credentials.get("email", ""))
+        return f"{key}:appareil:{device}" if device else key
 
     def get_login_stages(self):
         """allauth's stages, with its MFA stage aware of ProConnect's `amr`
