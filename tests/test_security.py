@@ -636,3 +636,29 @@ def test_one_address_cannot_try_more_than_ten_logins_a_minute():
     user = MembershipFactory().user
     assert sign_in(Client(), user, ip="198.51.100.99").status_code != 302
     assert sign_in(Client(), user, ip="198.51.100.100").status_code == 302
+
+
+def test_the_demo_accounts_that_must_use_mfa_share_the_published_key(client):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from accounts import demo as accounts_demo
+    from accounts.models import User
+
+    accounts_demo.load()
+    accounts_demo.enrol_mfa()
+    assert accounts_demo.enrol_mfa() == 0  # idempotent
+    superuser = User.objects.get(email="superadmin@demo.ilot.test")
+    admin = User.objects.get(email="admin.spip80@demo.ilot.test")
+    officer = User.objects.get(email="cpip.spip80@demo.ilot.test")
+    assert security.has_mfa(superuser) and security.has_mfa(admin)
+    assert not security.has_mfa(officer)
+    out = StringIO()
+    call_command("demo_totp", stdout=out)
+    assert out.getvalue().strip() in {
+        totp_code(accounts_demo.DEMO_TOTP_SECRET, shift) for shift in (-1, 0)
+    }
+    client.post(reverse("account_login"), {"login": admin.email, "password": "ilot-demo-2026"})
+    client.post(reverse("mfa_authenticate"), {"code": totp_code(accounts_demo.DEMO_TOTP_SECRET)})
+    assert client.get(DASHBOARD).status_code == 200

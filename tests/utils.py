@@ -30,9 +30,11 @@ def enrol_totp(user) -> str:
     return secret
 
 
-def totp_code(secret: str) -> str:
-    """The code an authenticator app shows now for `secret` (allauth's own computation)."""
-    return format_hotp_value(hotp_value(secret, int(time.time()) // mfa_settings.TOTP_PERIOD))
+def totp_code(secret: str, shift: int = 0) -> str:
+    """The code an authenticator app shows now (or `shift` periods away) for `secret`
+    (allauth's own computation)."""
+    counter = int(time.time()) // mfa_settings.TOTP_PERIOD + shift
+    return format_hotp_value(hotp_value(secret, counter))
 
 
 def text(response) -> str:

@@ -214,6 +214,7 @@ ALLAUTH_TRUSTED_PROXY_COUNT = int(os.environ.get("ALLAUTH_TRUSTED_PROXY_COUNT", 
 KNOWN_DEVICE_DAYS = 180  # lifetime of the cookie marking a device that signed in
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_TOTP_ISSUER = "L'Îlot"
+MFA_TOTP_TOLERANCE = 1  # the previous and next codes too: phones' clocks drift
 MFA_PASSKEY_LOGIN_ENABLED = False
 # TOTP secrets and recovery-code seeds are encrypted in the database (accounts.mfa) with this
 # Fernet key (`python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key())"`);
@@ -395,6 +396,9 @@ LOGGING = {
         "django.request": {"level": "ERROR"},
     },
 }
+
+# Backups (`manage.py backup` / `restore`, portal.backup): a Fernet key, kept apart from them.
+BACKUP_ENCRYPTION_KEY = os.environ.get("BACKUP_ENCRYPTION_KEY", "")
 
 SUPPORT_EMAIL = os.environ.get("SUPPORT_EMAIL", "contact@ilot.test")
 ORGANISATION_NAME = _("L'Îlot")
