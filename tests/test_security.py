@@ -662,3 +662,12 @@ def test_the_demo_accounts_that_must_use_mfa_share_the_published_key(client):
     client.post(reverse("account_login"), {"login": admin.email, "password": "ilot-demo-2026"})
     client.post(reverse("mfa_authenticate"), {"code": totp_code(accounts_demo.DEMO_TOTP_SECRET)})
     assert client.get(DASHBOARD).status_code == 200
+
+
+def test_the_wagtail_admin_does_not_change_passwords_or_addresses(client):
+    """Only the portal's account pages do, with re-authentication and a notice."""
+    editor = InternalRoleFactory(role=InternalRole.Role.EDITOR).membership.user
+    login(client, editor)
+    page = text(client.get("/admin/account/"))
+    assert 'name="password-new_password1"' not in page
+    assert 'name="name_email-email"' not in page

@@ -334,6 +334,10 @@ WAGTAIL_SITE_NAME = "L'Îlot"
 WAGTAILADMIN_BASE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 WAGTAILADMIN_LOGIN_URL = "account_login"
 WAGTAIL_PASSWORD_RESET_ENABLED = False
+# Password and email change only in the portal's account pages (allauth: re-authentication,
+# notice by email), not in the Wagtail admin's account page.
+WAGTAIL_PASSWORD_MANAGEMENT_ENABLED = False
+WAGTAIL_EMAIL_MANAGEMENT_ENABLED = False
 WAGTAIL_I18N_ENABLED = False
 WAGTAILADMIN_PERMITTED_LANGUAGES = [("fr", "Français"), ("en", "English")]
 WAGTAILSEARCH_BACKENDS = {
