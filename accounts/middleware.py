@@ -64,6 +64,7 @@ class SecurityMiddleware:
 
     def __call__(self, request):
         if request.user.is_authenticated and not request.path_info.startswith("/api/"):
+            request.is_internal_staff = security.is_internal(request.user, request.memberships)
             expired = self._session_expired(request)
             if expired:
                 return expired
@@ -74,7 +75,7 @@ class SecurityMiddleware:
         session = request.session
         authenticated_at = session.setdefault(SESSION_AUTH_AT, now)
         seen_at = session.get(SESSION_SEEN_AT, authenticated_at)
-        idle = security.idle_timeout(request.user, request.memberships)
+        idle = security.idle_timeout(request.is_internal_staff)
         if now - authenticated_at <= settings.SESSION_ABSOLUTE_LIFETIME and now - seen_at <= idle:
             if now - seen_at >= SEEN_AT_RESOLUTION or SESSION_SEEN_AT not in session:
                 session[SESSION_SEEN_AT] = now
@@ -95,7 +96,8 @@ class SecurityMiddleware:
         name = request.resolver_match.url_name or ""
         if name.startswith(MFA_SETUP_URL_NAMES) or name in {"healthz", "choose_language"}:
             return None
-        if not security.mfa_required(user, request.memberships) or security.has_mfa(user):
+        required = security.mfa_required(user, request.memberships, request.is_internal_staff)
+        if not required or security.has_mfa(user):
             return None
         messages.warning(
             request,

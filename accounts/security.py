@@ -58,15 +58,18 @@ def is_internal(user: User, memberships=None) -> bool:
     return InternalRole.objects.filter(membership__in=[m.pk for m in memberships]).exists()
 
 
-def mfa_required(user: User, memberships=None) -> bool:
-    """Whether `user` must use MFA (the list at the top of this module). `memberships`: the
-    user's active memberships when the caller already has them (the middleware does)."""
+def mfa_required(user: User, memberships=None, internal: bool | None = None) -> bool:
+    """Whether `user` must use MFA (the list at the top of this module). `memberships` (the
+    user's active memberships) and `internal` (`is_internal`), when the caller already has them
+    (the middleware does)."""
     if not user.is_authenticated:
         return False
     memberships = _memberships(user, memberships)
-    if any(
+    if internal is None:
+        internal = is_internal(user, memberships)
+    if internal or any(
         m.role == Membership.Role.ADMIN or m.organisation.require_mfa for m in memberships
-    ) or is_internal(user, memberships):
+    ):
         return True
     return user.has_perm("wagtailadmin.access_admin")
 
@@ -75,11 +78,13 @@ def has_mfa(user: User) -> bool:
     return Authenticator.objects.filter(user=user, type__in=PRIMARY_AUTHENTICATORS).exists()
 
 
-def idle_timeout(user: User, memberships=None) -> int:
-    """Seconds of inactivity after which a session of `user` ends."""
-    if is_internal(user, memberships):
-        return settings.SESSION_IDLE_TIMEOUT_INTERNAL
-    return settings.SESSION_IDLE_TIMEOUT_PARTNER
+def idle_timeout(internal: bool) -> int:
+    """Seconds of inactivity after which a session ends (`internal`: `is_internal`)."""
+    return (
+        settings.SESSION_IDLE_TIMEOUT_INTERNAL
+        if internal
+        else settings.SESSION_IDLE_TIMEOUT_PARTNER
+    )
 
 
 def end_all_sessions(user: User) -> None:
