@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from core.tasks import send_email
 
+from . import devices
 from .proconnect import conf as proconnect
 
 # Links of allauth's emails: rebuilt on SITE_URL, never on the request's Host header (a forged
@@ -53,6 +54,12 @@ class AccountAdapter(DefaultAccountAdapter):
     def get_reset_password_from_key_url(self, key: str) -> str:
         path = reverse("account_reset_password_from_key", kwargs={"uidb36": "UID", "key": "KEY"})
         return site_url(path.replace("UID-KEY", quote(key)))
+    def _get_login_attempts_cache_key(self, request, **credentials):
+        """Failed logins from a device that signed in as this login before are counted apart
+        (accounts.devices): a stranger's wrong passwords do not lock the owner out."""
+        key = super()._get_login_attempts_cache_key(request, **credentials)
+        device = devices.device_for(request, credentials.get("email", ""))
+        return f"{key}:appareil:{device}" if device else key
 
     def get_login_stages(self):
         """allauth's stages, with its MFA stage aware of ProConnect's `amr`

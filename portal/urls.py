@@ -8,6 +8,7 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
+from accounts import views as accounts_views
 from cms import views as cms_views
 from cms.api import data_inclusion
 from cms.api.site import site_api
@@ -31,6 +32,12 @@ urlpatterns = [
     ),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
+    # allauth's page, but the last security key of someone who must use MFA cannot be removed.
+    path(
+        "compte/2fa/webauthn/keys/<int:pk>/remove/",
+        accounts_views.remove_webauthn,
+        name="mfa_remove_webauthn",
+    ),
     path("compte/", include("allauth.urls")),
     path("espace/", views.dashboard, name="dashboard"),
     path("orientations/", include("referrals.partner.urls")),

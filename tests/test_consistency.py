@@ -48,6 +48,8 @@ ON_DELETE = {
     "accounts.InternalRole.establishment": CASCADE,
     "accounts.Invitation.organisation": CASCADE,
     "accounts.PendingNotification.user": CASCADE,
+    # A token's expiry goes with the token.
+    "accounts.APITokenExpiry.token": CASCADE,
     # Who invited / accepted is history: kept when the account goes.
     "accounts.Invitation.invited_by": SET_NULL,
     "accounts.Invitation.accepted_by": SET_NULL,

@@ -92,6 +92,8 @@ MIDDLEWARE = [
     "core.middleware.ContentSecurityPolicyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "corsheaders.middleware.CorsMiddleware",
+    # Expired tokens, and those of people who lost access, answer 401 on every API.
+    "accounts.middleware.APITokenMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "portal.middleware.LanguageMiddleware",
@@ -102,6 +104,8 @@ MIDDLEWARE = [
     "allauth.usersessions.middleware.UserSessionsMiddleware",
     "accounts.middleware.CurrentOrganisationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Session lifetimes and enforced MFA (accounts.security).
+    "accounts.middleware.SecurityMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
 ]
@@ -162,7 +166,12 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
-SESSION_COOKIE_AGE = 60 * 60 * 10  # a working day
+# Session lifetimes (accounts.security): idle timeouts for L'Îlot's team and for partners, and
+# an absolute lifetime whatever the activity.
+SESSION_IDLE_TIMEOUT_INTERNAL = 60 * int(os.environ.get("SESSION_IDLE_MINUTES_INTERNAL", "30"))
+SESSION_IDLE_TIMEOUT_PARTNER = 60 * int(os.environ.get("SESSION_IDLE_MINUTES_PARTNER", "480"))
+SESSION_ABSOLUTE_LIFETIME = 3600 * int(os.environ.get("SESSION_MAX_HOURS", "12"))
+SESSION_COOKIE_AGE = SESSION_ABSOLUTE_LIFETIME
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 
@@ -197,17 +206,33 @@ ACCOUNT_EMAIL_SUBJECT_PREFIX = "[L'Îlot] "
 # Notifications wait for the daily digest of those who chose one (see core.notifications).
 NOTIFICATION_DIGEST_HOLDER = "accounts.digest.hold_for_digest"
 ACCOUNT_CHANGE_EMAIL = False
+# Changing an email address asks for the password again (MFA's pages always do; the password
+# form asks for the current one); the person is told of every change by email.
+ACCOUNT_REAUTHENTICATION_REQUIRED = True
+ACCOUNT_EMAIL_NOTIFICATIONS = True
 ACCOUNT_RATE_LIMITS = {
-    # allauth's defaults, stated so that they are visible and tested.
+    # allauth's defaults, stated so that they are visible and tested. The "key" (the login) of
+    # failed logins is split per known device (accounts.devices): a stranger's wrong passwords
+    # do not lock the owner out of the browser they use.
     "login_failed": "10/m/ip,5/5m/key",
     "reset_password": "20/m/ip,5/m/key",
     "reset_password_from_key": "20/m/ip",
     "login": "30/m/ip",
 }
 ALLAUTH_TRUSTED_PROXY_COUNT = int(os.environ.get("ALLAUTH_TRUSTED_PROXY_COUNT", "0"))
+KNOWN_DEVICE_DAYS = 180  # lifetime of the cookie marking a device that signed in
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_TOTP_ISSUER = "L'Îlot"
+MFA_TOTP_TOLERANCE = 1  # the previous and next codes too: phones' clocks drift
 MFA_PASSKEY_LOGIN_ENABLED = False
+# TOTP secrets and recovery-code seeds are encrypted in the database (accounts.mfa) with this
+# Fernet key (`python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key())"`);
+# older keys listed in MFA_ENCRYPTION_KEY_FALLBACKS still decrypt during a rotation. Required in
+# production; development and tests use a fixed key.
+MFA_ADAPTER = "accounts.mfa.MFAAdapter"
+MFA_ENCRYPTION_KEY = os.environ.get("MFA_ENCRYPTION_KEY", "")
+MFA_ENCRYPTION_KEY_FALLBACKS = env_list("MFA_ENCRYPTION_KEY_FALLBACKS")
+DEV_MFA_KEY = "ZGV2LW9ubHktbWZhLWtleS1ub3QtZm9yLXByb2R1Y3Q="  # development and tests only
 USERSESSIONS_TRACK_ACTIVITY = False
 
 # ProConnect, the state agents' OpenID Connect federation (see README, "ProConnect"): offered on
@@ -318,6 +343,10 @@ WAGTAIL_SITE_NAME = "L'Îlot"
 WAGTAILADMIN_BASE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 WAGTAILADMIN_LOGIN_URL = "account_login"
 WAGTAIL_PASSWORD_RESET_ENABLED = False
+# Password and email change only in the portal's account pages (allauth: re-authentication,
+# notice by email), not in the Wagtail admin's account page.
+WAGTAIL_PASSWORD_MANAGEMENT_ENABLED = False
+WAGTAIL_EMAIL_MANAGEMENT_ENABLED = False
 WAGTAIL_I18N_ENABLED = False
 WAGTAILADMIN_PERMITTED_LANGUAGES = [("fr", "Français"), ("en", "English")]
 WAGTAILSEARCH_BACKENDS = {
@@ -399,6 +428,9 @@ LOGGING = {
         "django.request": {"level": "ERROR"},
     },
 }
+
+# Backups (`manage.py backup` / `restore`, portal.backup): a Fernet key, kept apart from them.
+BACKUP_ENCRYPTION_KEY = os.environ.get("BACKUP_ENCRYPTION_KEY", "")
 
 SUPPORT_EMAIL = os.environ.get("SUPPORT_EMAIL", "contact@ilot.test")
 ORGANISATION_NAME = _("L'Îlot")

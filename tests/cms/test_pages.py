@@ -27,7 +27,7 @@ from tests.factories import (
     UserFactory,
     home_page,
 )
-from tests.utils import text
+from tests.utils import login, text
 
 pytestmark = pytest.mark.django_db
 
@@ -166,7 +166,7 @@ class TestPageTree(WagtailPageTestCase):
         self.assertCanNotCreateAt(NewsPage, NewsPage)
 
     def test_an_establishment_is_created_in_the_admin(self):
-        self.client.force_login(UserFactory(is_superuser=True, is_staff=True))
+        login(self.client, UserFactory(is_superuser=True, is_staff=True))
         index = EstablishmentIndexPage(title="Nos établissements", slug="etablissements")
         home_page().add_child(instance=index)
         data = nested_form_data(
