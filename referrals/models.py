@@ -1,5 +1,6 @@
 """The referral record. Its status only ever changes in referrals.workflow."""
 
+import secrets
 import uuid
 
 from django.conf import settings
@@ -478,3 +479,35 @@ class AccessLog(models.Model):
 
     def __str__(self):
         return f"{self.referral_id} {self.action} {self.at:%Y-%m-%d %H:%M}"
+
+
+def new_certificate_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class Certificate(models.Model):
+    """An "attestation d'hébergement" handed to the partner once a referral is accepted, for the
+    judge. Its random token (never the referral's id) is the key of the public verification page.
+    `snapshot` keeps what the PDF printed: `public` (what the verification page may show) and
+    `person` (who is housed, printed on the PDF only; erased by anonymisation). Whether it is
+    still valid is decided in one place, `referrals.documents.certificates.validity`."""
+
+    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="certificates")
+    token = models.CharField(max_length=64, unique=True, default=new_certificate_token)
+    issued_at = models.DateTimeField(default=timezone.now)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    superseded_by = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="supersedes"
+    )
+    snapshot = models.JSONField(default=dict)
+
+    class Meta:
+        verbose_name = _("attestation d'hébergement")
+        verbose_name_plural = _("attestations d'hébergement")
+        ordering = ["-issued_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.referral_id} {self.issued_at:%Y-%m-%d}"

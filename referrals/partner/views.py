@@ -30,8 +30,10 @@ from ..permissions import (
     can_add_document,
     can_change_release_date,
     can_delete_draft,
+    can_download_certificate,
     can_edit,
     can_post_message,
+    can_print_receipt,
     can_rectify,
     get_visible_or_404,
     partner_or_404,
@@ -252,6 +254,8 @@ def referral_detail(request, pk):
             "can_upload": can_add_document(actor, referral),
             "can_change_date": can_change_release_date(actor, referral),
             "can_rectify": can_rectify(actor, referral),
+            "can_certificate": can_download_certificate(actor, referral),
+            "can_receipt": can_print_receipt(actor, referral),
             "warnings": fit_warnings(referral) if actor.is_partner else [],
             "notes": (
                 referral.internal_notes.select_related("author") if actor.is_internal else None
