@@ -5,6 +5,7 @@ import uuid
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -81,7 +82,7 @@ PERSON_FIELDS = [
     "origin_departement",
 ]
 JUDICIAL_FIELDS = ["judicial_situation", "release_date", "measure_end_date"]
-REQUEST_FIELDS = ["referral_type", "target"]
+REQUEST_FIELDS = ["referral_type", "target", "siao_request_number"]
 NEEDS_FIELDS = [
     "housing_need",
     "housing_comment",
@@ -173,6 +174,20 @@ class Referral(models.Model):
         verbose_name=_("établissement ou programme"),
         on_delete=models.PROTECT,
         related_name="referrals",
+    )
+    # CHRS admissions are regulated by the SIAO: its information system (SI-SIAO) numbers the
+    # request. Loosely checked: the formats differ between départements.
+    siao_request_number = models.CharField(
+        _("numéro de demande SI-SIAO"),
+        max_length=30,
+        blank=True,
+        validators=[
+            RegexValidator(
+                r"^[A-Za-z0-9][A-Za-z0-9 ./_-]{1,29}$",
+                _("Lettres, chiffres, espaces, points, tirets ou barres obliques (2 à 30)."),
+            )
+        ],
+        help_text=_("Pour une orientation par le SIAO : le numéro de la demande dans le SI-SIAO."),
     )
 
     # Needs on the four pillars

@@ -96,9 +96,13 @@ class ReferralOut(ReferralSummaryOut):
     location: Location
     location_detail: str
     origin_departement: str
-    judicial_situation: JudicialSituation
+    judicial_situation: JudicialSituation = Field(
+        description="Situation judiciaire, telle qu'enregistrée : une orientation ancienne peut "
+        "porter une valeur de l'ancien régime (pse, sme), jamais proposée pour une nouvelle."
+    )
     judicial_situation_label: str
     measure_end_date: date | None
+    siao_request_number: str = Field(description="Numéro de demande SI-SIAO (ou vide).")
     housing_need: HousingNeed
     housing_comment: str
     employment_need: EmploymentNeed
@@ -182,10 +186,21 @@ class ReferralIn(Schema):
     location: Location = Field(description="Où se trouve la personne.")
     location_detail: str = Field("", max_length=200, description="Par exemple : CP d'Amiens.")
     origin_departement: str = Field("", max_length=3, description="Code du département.")
-    judicial_situation: JudicialSituation
+    judicial_situation: JudicialSituation = Field(
+        description="Situation judiciaire, selon le droit en vigueur. Les valeurs de l'ancien "
+        "régime sont refusées (422) : pse → ddse, sme → sursis_probatoire."
+    )
     release_date: date | None = Field(None, description="Date de sortie ou de début de mesure.")
     measure_end_date: date | None = None
-    referral_type: ReferralType = Field(description="Type de demande.")
+    referral_type: ReferralType = Field(
+        description="Type de demande, selon le droit en vigueur (pse est refusé : ddse)."
+    )
+    siao_request_number: str = Field(
+        "",
+        max_length=30,
+        description="Numéro de demande SI-SIAO, pour une orientation par le SIAO "
+        "(facultatif ; sans lui, un avertissement).",
+    )
     target: int = Field(
         description="Identifiant de l'établissement ou du programme (qui doit accepter ce type "
         "de demande en ligne)."
