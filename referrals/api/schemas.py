@@ -277,3 +277,78 @@ class EventOut(Schema):
     @staticmethod
     def resolve_organisation(obj) -> str:
         return obj.organisation.name if obj.organisation else ""
+
+
+# --- the partner's other actions, documents, certificate, changes ---------------------------
+
+
+class AnswerIn(Schema):
+    message: str = Field(
+        max_length=5000,
+        description="Votre réponse à la demande d'informations de la commission.",
+        examples=["Le jugement est joint ; la sortie est confirmée au 12 mars."],
+    )
+
+
+class ContestIn(Schema):
+    message: str = Field(
+        max_length=5000,
+        description="Pourquoi vous contestez l'avis défavorable (une seule fois par demande).",
+        examples=["Une place en atelier est confirmée : la situation a changé."],
+    )
+
+
+class ReleaseDateIn(Schema):
+    release_date: date = Field(
+        description="Nouvelle date de sortie ou de début de mesure (AAAA-MM-JJ).",
+        examples=["2026-03-12"],
+    )
+    comment: str = Field(
+        "", max_length=300, description="Précision (facultatif).", examples=["Audience reportée."]
+    )
+
+
+class AttachmentOut(Schema):
+    id: UUID
+    kind: str = Field(description="Type de document (decision, identite, rapport_social, autre).")
+    kind_label: str
+    name: str = Field(description="Nom du fichier tel qu'envoyé.")
+    content_type: str = Field(description="Type reconnu d'après le contenu du fichier.")
+    size: int = Field(description="Taille en octets.")
+    created_at: datetime
+
+    @staticmethod
+    def resolve_kind_label(obj) -> str:
+        return str(obj.get_kind_display())
+
+    @staticmethod
+    def resolve_name(obj) -> str:
+        return obj.original_name
+
+
+class CertificateOut(Schema):
+    """The housing certificate of an accepted referral (the PDF is at `…/certificate.pdf`)."""
+
+    reference: str
+    issued_at: datetime
+    valid: bool = Field(description="Toujours vrai ici : une attestation périmée est remplacée.")
+    verification_url: str = Field(
+        description="Adresse publique de vérification, imprimée sur le PDF avec son code QR.",
+        examples=["https://portail.ilot.example/attestations/Zt3…/"],
+    )
+    pdf_url: str = Field(description="Adresse de téléchargement du PDF dans cette API.")
+
+
+class ChangeOut(ReferralSummaryOut):
+    changed_at: datetime = Field(
+        description="Dernier changement : la demande, son historique ou ses messages."
+    )
+
+
+class ChangesOut(Schema):
+    items: list[ChangeOut]
+    next_updated_since: datetime = Field(
+        description="La valeur à passer en `updated_since` à la prochaine lecture : le "
+        "dernier changement lu (ou la valeur envoyée, s'il n'y a rien de nouveau)."
+    )
+    has_more: bool
