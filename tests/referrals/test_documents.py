@@ -61,6 +61,7 @@ def test_certificate_pdf_says_what_the_judge_needs_and_verifies(client, accepted
     response = client.get(reverse("referrals:certificate", args=[accepted.pk]))
     assert response.status_code == 200
     assert response["Cache-Control"] == "private, no-store"
+    assert len(PdfReader(io.BytesIO(response.content)).pages) == 1  # one sheet for the judge
     pdf = pdf_text(response)
     for expected in [
         "ATTESTATION D'HÉBERGEMENT",
