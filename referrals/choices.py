@@ -22,6 +22,8 @@ that accepted PSE referrals accepts DDSE ones (`cms.models.ReferralTarget.accept
 returns stored values as they are.
 """
 
+import enum
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -135,10 +137,26 @@ def current_choices(field: str) -> list[tuple[str, str]]:
     return [(value, label) for value, label in vocabulary.choices if value not in historical]
 
 
-def successors_text(field: str) -> str:
-    """« pse » → « ddse », …: for the message that refuses a historical value."""
-    historical = HISTORICAL[field][1]
-    return ", ".join(f"« {old.value} » → « {new.value} »" for old, new in historical.items())
+def refusal_message(field: str) -> str:
+    """The message refusing a value that is not offered (a `%(value)s` placeholder), naming the
+    successors of the former law's values: the portal's form and the API say the same."""
+    successors = ", ".join(
+        f"« {old.value} » → « {new.value} »" for old, new in HISTORICAL[field][1].items()
+    )
+    return str(
+        _(
+            "« %(value)s » n'est pas une valeur proposée. Les mesures de l'ancien régime sont "
+            "remplacées : {successors}."
+        )
+    ).format(successors=successors)
+
+
+def current_enum(field: str) -> type[enum.StrEnum]:
+    """The values of today's law as an enumeration, for the API's input schemas."""
+    return enum.StrEnum(
+        f"Current{HISTORICAL[field][0].__name__}",
+        {value.upper(): value for value, _label in current_choices(field)},
+    )
 
 
 class HousingNeed(models.TextChoices):

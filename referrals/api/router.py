@@ -28,7 +28,7 @@ from accounts.models import Membership
 from cms.choices import ReferralType
 
 from .. import journal, workflow
-from ..choices import Action, AttachmentKind
+from ..choices import HISTORICAL, Action, AttachmentKind, refusal_message
 from ..choices import Status as ReferralStatus
 from ..documents import certificates
 from ..documents.pdf import pdf_response, render_pdf
@@ -226,7 +226,11 @@ def _invalid_request(request, exc: RequestValidationError):
             field = ".".join(loc[2:]) or "body"
         else:
             field = loc[-1] if loc else "non_field_errors"
-        errors.setdefault(field, []).append(_french(error))
+        if field in HISTORICAL and error.get("type") == "enum":
+            message = refusal_message(field) % {"value": error.get("input")}
+        else:
+            message = _french(error)
+        errors.setdefault(field, []).append(message)
     return _error(
         request, 422, _("Requête invalide : corrigez les champs signalés."), errors=errors
     )

@@ -21,6 +21,7 @@ from ..choices import (
     Status,
     TiesNeed,
     WithdrawReason,
+    current_enum,
 )
 from ..timeline import event_label
 
@@ -173,6 +174,9 @@ class ReferralPageOut(Schema):
 
 
 ShortText = Annotated[str, Field(max_length=300)]
+# A new draft takes the values of today's law only (referrals.choices).
+CURRENT_JUDICIAL_SITUATION = current_enum("judicial_situation")
+CURRENT_REFERRAL_TYPE = current_enum("referral_type")
 
 
 class ReferralIn(Schema):
@@ -186,13 +190,13 @@ class ReferralIn(Schema):
     location: Location = Field(description="Où se trouve la personne.")
     location_detail: str = Field("", max_length=200, description="Par exemple : CP d'Amiens.")
     origin_departement: str = Field("", max_length=3, description="Code du département.")
-    judicial_situation: JudicialSituation = Field(
+    judicial_situation: CURRENT_JUDICIAL_SITUATION = Field(
         description="Situation judiciaire, selon le droit en vigueur. Les valeurs de l'ancien "
         "régime sont refusées (422) : pse → ddse, sme → sursis_probatoire."
     )
     release_date: date | None = Field(None, description="Date de sortie ou de début de mesure.")
     measure_end_date: date | None = None
-    referral_type: ReferralType = Field(
+    referral_type: CURRENT_REFERRAL_TYPE = Field(
         description="Type de demande, selon le droit en vigueur (pse est refusé : ddse)."
     )
     siao_request_number: str = Field(

@@ -115,6 +115,13 @@ def validity(certificate: Certificate) -> Validity:
     return Validity(True)
 
 
+def latest_state(referral: Referral) -> tuple[Certificate, Validity] | None:
+    """The last certificate handed out for the referral and whether it is still valid (for the
+    partner's page: a moved date means printing a new one)."""
+    latest = referral.certificates.filter(superseded_by__isnull=True).first()
+    return (latest, validity(latest)) if latest is not None else None
+
+
 def current_certificate(referral: Referral, user) -> Certificate:
     """The certificate the partner downloads: the valid one, or a new one that supersedes the
     previous. The caller has checked that the referral is its own and `certifiable`."""

@@ -83,10 +83,7 @@ class ReferralForm(forms.ModelForm):
         for name in choices.HISTORICAL:
             # Today's law only; a value of the former law is refused with its successor's name.
             self.fields[name].choices = [("", "---------"), *choices.current_choices(name)]
-            self.fields[name].error_messages["invalid_choice"] = _(
-                "« %(value)s » n'est pas une valeur proposée. Les mesures de l'ancien régime "
-                "sont remplacées : {successors}."
-            ).format(successors=choices.successors_text(name))
+            self.fields[name].error_messages["invalid_choice"] = choices.refusal_message(name)
         self.fields["consent_method"].required = False
         self.fields["consent"].help_text = _(
             "Obligatoire pour transmettre la demande. La personne peut retirer son accord à tout "

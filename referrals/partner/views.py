@@ -22,6 +22,7 @@ from cms.models import referral_targets
 
 from .. import journal, workflow
 from ..choices import Action, Status
+from ..documents import certificates
 from ..filters import SEARCH_FIELD, ReferralFilter, filter_data
 from ..models import Referral
 from ..permissions import (
@@ -36,6 +37,7 @@ from ..permissions import (
     can_print_receipt,
     can_rectify,
     get_visible_or_404,
+    is_own_partner,
     partner_or_404,
     plays,
     reads_referral_lists,
@@ -255,6 +257,9 @@ def referral_detail(request, pk):
             "can_change_date": can_change_release_date(actor, referral),
             "can_rectify": can_rectify(actor, referral),
             "can_certificate": can_download_certificate(actor, referral),
+            "last_certificate": (
+                certificates.latest_state(referral) if is_own_partner(actor, referral) else None
+            ),
             "can_receipt": can_print_receipt(actor, referral),
             "warnings": fit_warnings(referral) if actor.is_partner else [],
             "notes": (

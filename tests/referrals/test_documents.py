@@ -123,11 +123,16 @@ def test_a_moved_release_date_supersedes_the_certificate(client, accepted):
         accepted, partner, accepted.release_date + timedelta(days=7), "Audience reportée."
     )
     assert _state(client, old) == "plus valable"
+    detail = text(client.get(reverse("referrals:detail", args=[accepted.pk])))
+    assert "n'est plus valable</strong> (La décision ou les dates attestées ont changé.)" in detail
+    assert "téléchargez la nouvelle" in detail
     client.get(reverse("referrals:certificate", args=[accepted.pk]))
     old.refresh_from_db()
     new = Certificate.objects.exclude(pk=old.pk).get()
     assert old.superseded_by == new and new.token != old.token
     assert _state(client, new) == "valable" and _state(client, old) == "plus valable"
+    detail = text(client.get(reverse("referrals:detail", args=[accepted.pk])))
+    assert "toujours valable." in detail
 
 
 def test_arrival_keeps_the_certificate_valid(client, accepted):

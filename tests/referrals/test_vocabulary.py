@@ -81,9 +81,15 @@ def test_the_api_refuses_a_historical_value_for_a_new_draft_and_reads_old_ones_a
 
     created = api.post(
         "/referrals",
-        valid_body(target, judicial_situation="lsc_plein_droit", referral_type="ddse"),
+        valid_body(
+            target,
+            judicial_situation="lsc_plein_droit",
+            referral_type="ddse",
+            siao_request_number="80-2026-0042",
+        ),
     )
     assert created.status_code == 201, created.json()
+    assert created.json()["siao_request_number"] == "80-2026-0042"
 
     old = ReferralFactory(membership=partner, judicial_situation="sme")
     data = api.get(f"/referrals/{old.pk}").json()
