@@ -47,7 +47,7 @@ def test_officer_refers_a_pse_to_chemin_vert_and_answers_the_commission(
     page.get_by_label("Type de demande").select_option("ddse")
     page.get_by_label("Établissement ou programme").select_option(label="CHRS Chemin Vert")
     expect(page.locator("#target-info")).to_contain_text("Hommes seuls")
-    page.get_by_label("Adresse d'hébergement pour une mesure (PSE, SL…)").check()
+    page.get_by_label("Adresse d'hébergement pour une mesure (DDSE, LSC, SL…)").check()
     page.get_by_label("Recherche d'emploi").check()
     page.get_by_label("Maintenir des liens existants").check()
     page.get_by_label("Souhaits de la personne").fill("Travailler en cuisine.")
