@@ -43,6 +43,7 @@ urlpatterns = [
     path("orientations/", include("referrals.partner.urls")),
     path("commission/", include("referrals.commission.urls")),
     path("donnees-personnelles/", include("referrals.privacy.urls")),
+    path("attestations/", include("referrals.documents.urls")),
     path("api/orientations/v1/", include("referrals.api.urls")),
     path("api/v3/site/", site_api.urls),
     path("api/v3/", v3_urls()),

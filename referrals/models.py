@@ -1,9 +1,11 @@
 """The referral record. Its status only ever changes in referrals.workflow."""
 
+import secrets
 import uuid
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -80,7 +82,7 @@ PERSON_FIELDS = [
     "origin_departement",
 ]
 JUDICIAL_FIELDS = ["judicial_situation", "release_date", "measure_end_date"]
-REQUEST_FIELDS = ["referral_type", "target"]
+REQUEST_FIELDS = ["referral_type", "target", "siao_request_number"]
 NEEDS_FIELDS = [
     "housing_need",
     "housing_comment",
@@ -172,6 +174,20 @@ class Referral(models.Model):
         verbose_name=_("établissement ou programme"),
         on_delete=models.PROTECT,
         related_name="referrals",
+    )
+    # CHRS admissions are regulated by the SIAO: its information system (SI-SIAO) numbers the
+    # request. Loosely checked: the formats differ between départements.
+    siao_request_number = models.CharField(
+        _("numéro de demande SI-SIAO"),
+        max_length=30,
+        blank=True,
+        validators=[
+            RegexValidator(
+                r"^[A-Za-z0-9][A-Za-z0-9 ./_-]{1,29}$",
+                _("Lettres, chiffres, espaces, points, tirets ou barres obliques (2 à 30)."),
+            )
+        ],
+        help_text=_("Pour une orientation par le SIAO : le numéro de la demande dans le SI-SIAO."),
     )
 
     # Needs on the four pillars
@@ -565,3 +581,33 @@ class Stay(models.Model):
             or self.exit_employment
             or self.exit_training
         )
+def new_certificate_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class Certificate(models.Model):
+    """An "attestation d'hébergement" handed to the partner once a referral is accepted, for the
+    judge. Its random token (never the referral's id) is the key of the public verification page.
+    `snapshot` keeps what the PDF printed: `public` (what the verification page may show) and
+    `person` (who is housed, printed on the PDF only; erased by anonymisation). Whether it is
+    still valid is decided in one place, `referrals.documents.certificates.validity`."""
+
+    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="certificates")
+    token = models.CharField(max_length=64, unique=True, default=new_certificate_token)
+    issued_at = models.DateTimeField(default=timezone.now)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    superseded_by = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="supersedes"
+    )
+    snapshot = models.JSONField(default=dict)
+
+    class Meta:
+        verbose_name = _("attestation d'hébergement")
+        verbose_name_plural = _("attestations d'hébergement")
+        ordering = ["-issued_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.referral_id} {self.issued_at:%Y-%m-%d}"

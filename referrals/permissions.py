@@ -278,3 +278,25 @@ def can_rectify(actor: Actor, referral: Referral) -> bool:
         and referral.status != Status.DRAFT
         and referral.anonymised_at is None
     )
+
+
+# --- documents handed out on paper (referrals.documents) ---------------------------------------
+
+# An accepted referral, until the person arrived, is what a housing certificate certifies.
+CERTIFIED_STATUSES = {Status.ACCEPTED, Status.ARRIVED}
+
+
+def can_download_certificate(actor: Actor, referral: Referral) -> bool:
+    """The referring partner downloads the housing certificate of an accepted referral (any other
+    status, or anyone else: a 404)."""
+    return (
+        is_own_partner(actor, referral)
+        and referral.status in CERTIFIED_STATUSES
+        and referral.anonymised_at is None
+    )
+
+
+def can_print_receipt(actor: Actor, referral: Referral) -> bool:
+    """The referring partner prints the receipt for the person, from the draft on (the person
+    may leave the interview with it); not once anonymised."""
+    return is_own_partner(actor, referral) and referral.anonymised_at is None

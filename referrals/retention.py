@@ -29,6 +29,7 @@ from django.utils import timezone
 
 from . import workflow
 from .choices import Action, Status
+from .documents import certificates
 from .models import (
     AccessLog,
     Attachment,
@@ -293,6 +294,7 @@ def anonymise(referral, actor: Actor | None = None) -> bool:
             setattr(locked, name, "")
         locked.anonymised_at = timezone.now()
         locked.save()
+        certificates.revoke_for_anonymisation(locked)
         Message.objects.filter(referral=locked).update(body=ERASED_TEXT)
         InternalNote.objects.filter(referral=locked).update(body=ERASED_TEXT)
         events = ReferralEvent.objects.filter(referral=locked)

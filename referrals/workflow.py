@@ -347,6 +347,7 @@ COPIED_FIELDS = [
     *PERSON_FIELDS,
     *JUDICIAL_FIELDS,
     "referral_type",
+    "siao_request_number",
     *NEEDS_FIELDS,
     *CONSENT_FIELDS,
 ]

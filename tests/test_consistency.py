@@ -91,6 +91,12 @@ ON_DELETE = {
     "referrals.Stay.referral": CASCADE,
     "referrals.Stay.establishment": PROTECT,
     "referrals.Stay.recorded_by": SET_NULL,
+    # A housing certificate goes with its referral (a deleted draft never had one); who issued it
+    # may go; a certificate that superseded another may not outlive it in practice, but if it
+    # goes the older one simply stays invalid.
+    "referrals.Certificate.referral": CASCADE,
+    "referrals.Certificate.issued_by": SET_NULL,
+    "referrals.Certificate.superseded_by": SET_NULL,
     # The access journal is append-only and outlives what it names: no constraint, no cascade,
     # so that a deleted draft's or account's readers stay known until the retention purge.
     "referrals.AccessLog.referral": DO_NOTHING,
@@ -225,6 +231,8 @@ PUBLIC_URLS = {
     "sitemap": "public site",
     "robots_txt": "public site",
     "search": "public site",
+    "certificate_verify": "a housing certificate checked by a court clerk, without an account: "
+    "valid or not, reference, establishment, dates, no personal data",
     "accounts:invitation": "the invitation link: its signed key is the credential",
     "referrals_api:api-root": "Ninja's root (404)",
     "referrals_api:openapi-json": "the partner API's description (no data)",

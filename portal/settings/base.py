@@ -448,6 +448,9 @@ RETENTION_DRAFTS_DAYS = env_days("RETENTION_DRAFTS_DAYS", 90)  # drafts never su
 RETENTION_UNANSWERED_DAYS = env_days("RETENTION_UNANSWERED_DAYS", 60)  # waiting for a decision
 RETENTION_JOURNAL_DAYS = env_days("RETENTION_JOURNAL_DAYS", 365)  # access journal entries
 RETENTION_NOTICE_DAYS = env_days("RETENTION_NOTICE_DAYS", 30)  # notice before anonymising
+# Whom a person asks about their data (on the receipt handed to them): the data protection
+# officer's address (docs/registre-des-traitements.md).
+DPO_CONTACT = os.environ.get("DPO_CONTACT", "dpo@ilot.test")
 # One user reading more distinct files than this in a day stands out in the journal's page.
 JOURNAL_ALERT_READS = int(os.environ.get("JOURNAL_ALERT_READS", "30"))
 

@@ -6,6 +6,10 @@ the year of its FIRST decision (accept or decline event); it is favourable if th
 accepted it (possibly after a contested decline); its outcome is the transition that left the
 "accepted" status (arrival, re-orientation, no-show, cancellation), if any yet.
 
+A value of the former law is counted with its successor (PSE with DDSE, SME with sursis
+probatoire: `choices.current_value`), so that a breakdown reads the same across the reform and
+every total stays what it was.
+
 `yearly_figures` runs a constant number of queries (one row per decided referral, grouped in
 Python), whatever the number of referrals."""
 
@@ -18,7 +22,7 @@ from django.db.models.fields.json import KT
 from django.utils import timezone
 from wagtail.models import Page
 
-from ..choices import Action, Status
+from ..choices import Action, Status, current_value
 from ..models import Referral, ReferralEvent
 
 DECISIONS = (Action.ACCEPT, Action.DECLINE)
@@ -116,9 +120,12 @@ class EstablishmentFigures:
     def add(self, row: dict):
         self.total.add(row)
         for breakdown, key in [
-            (self.by_referral_type, row["referral_type"]),
+            (self.by_referral_type, current_value("referral_type", row["referral_type"])),
             (self.by_organisation_kind, row["organisation__kind"]),
-            (self.by_judicial_situation, row["judicial_situation"]),
+            (
+                self.by_judicial_situation,
+                current_value("judicial_situation", row["judicial_situation"]),
+            ),
         ]:
             breakdown.setdefault(key, Figures()).add(row)
 

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from accounts.models import Organisation
 from cms.choices import ReferralType
 
-from ..choices import CancelReason, DeclineReason, JudicialSituation
+from ..choices import HISTORICAL, CancelReason, DeclineReason, JudicialSituation
 from .definitions import EstablishmentFigures, Figures
 
 
@@ -19,6 +19,20 @@ def _label(choices, value) -> str:
         return str(choices(value).label)
     except ValueError:
         return value or _("Non renseigné")
+
+
+def _breakdown_label(choices, value) -> str:
+    """A breakdown's line; a value of today's law that replaced one of the former law counts
+    both (definitions), and says so."""
+    label = _label(choices, value)
+    for vocabulary, historical in HISTORICAL.values():
+        if vocabulary is choices and value in historical.values():
+            olds = [old.value.upper() for old, new in historical.items() if new == value]
+            return _("%(label)s (y compris l'ancien %(old)s)") % {
+                "label": label,
+                "old": ", ".join(olds),
+            }
+    return label
 
 
 def towards(title: str) -> str:
@@ -218,7 +232,7 @@ def breakdown_tables(establishment: EstablishmentFigures, columns=None) -> list[
         groups = getattr(establishment, attribute)
         rows = [
             {
-                "label": _label(choices, key),
+                "label": _breakdown_label(choices, key),
                 "share": Figures.share(figures.processed, establishment.total.processed),
                 "counts": counts(figures, columns),
             }

@@ -79,6 +79,10 @@ class ReferralForm(forms.ModelForm):
             # Radio buttons need no empty "---------" choice: nothing checked means no answer.
             self.fields[name].choices = [c for c in self.fields[name].choices if c[0]]
         self.fields["consent_method"].choices = choices.ConsentMethod.choices
+        for name in choices.HISTORICAL:
+            # Today's law only; a value of the former law is refused with its successor's name.
+            self.fields[name].choices = [("", "---------"), *choices.current_choices(name)]
+            self.fields[name].error_messages["invalid_choice"] = choices.refusal_message(name)
         self.fields["consent_method"].required = False
         self.fields["consent"].help_text = _(
             "Obligatoire pour transmettre la demande. La personne peut retirer son accord à tout "

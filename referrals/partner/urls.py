@@ -1,5 +1,6 @@
 from django.urls import path
 
+from ..documents import views as documents
 from . import views
 
 app_name = "referrals"
@@ -18,6 +19,9 @@ urlpatterns = [
     path("<uuid:pk>/rectifier/", views.referral_rectify, name="rectify"),
     path("<uuid:pk>/messages/", views.referral_message, name="message"),
     path("<uuid:pk>/documents/", views.referral_upload, name="upload"),
+    path("<uuid:pk>/attestation/", documents.certificate_download, name="certificate"),
+    path("<uuid:pk>/recepisse/", documents.receipt, name="receipt"),
+    path("<uuid:pk>/recepisse.pdf", documents.receipt_pdf, name="receipt_pdf"),
     path(
         "<uuid:pk>/documents/<uuid:attachment_id>/",
         views.attachment_download,

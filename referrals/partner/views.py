@@ -25,6 +25,7 @@ from cms.models import referral_targets
 
 from .. import journal, workflow
 from ..choices import Action, Status
+from ..documents import certificates
 from ..filters import SEARCH_FIELD, ReferralFilter, filter_data
 from ..models import Referral
 from ..permissions import (
@@ -33,10 +34,13 @@ from ..permissions import (
     can_add_document,
     can_change_release_date,
     can_delete_draft,
+    can_download_certificate,
     can_edit,
     can_post_message,
+    can_print_receipt,
     can_rectify,
     get_visible_or_404,
+    is_own_partner,
     partner_or_404,
     plays,
     reads_referral_lists,
@@ -277,6 +281,11 @@ def referral_detail(request, pk):
             "can_upload": can_add_document(actor, referral),
             "can_change_date": can_change_release_date(actor, referral),
             "can_rectify": can_rectify(actor, referral),
+            "can_certificate": can_download_certificate(actor, referral),
+            "last_certificate": (
+                certificates.latest_state(referral) if is_own_partner(actor, referral) else None
+            ),
+            "can_receipt": can_print_receipt(actor, referral),
             "warnings": fit_warnings(referral) if actor.is_partner else [],
             "notes": (
                 referral.internal_notes.select_related("author") if actor.is_internal else None

@@ -456,8 +456,8 @@ def test_detail(api, partner):
     referral = ReferralFactory(membership=partner)
     data = api.get(f"/referrals/{referral.pk}").json()
     assert data["id"] == str(referral.pk)
-    assert data["judicial_situation"] == "pse"
-    assert data["judicial_situation_label"].startswith("PSE")
+    assert data["judicial_situation"] == "ddse"
+    assert data["judicial_situation_label"].startswith("DDSE")
     assert data["consent"] is True
     assert data["decline_reason"] is None
     assert data["allowed_actions"] == ["submit"]
