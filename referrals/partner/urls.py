@@ -7,6 +7,7 @@ app_name = "referrals"
 urlpatterns = [
     path("", views.referral_list, name="list"),
     path("nouvelle/", views.referral_create, name="create"),
+    path("reattribuer/", views.referral_reassign, name="reassign"),
     path("<uuid:pk>/", views.referral_detail, name="detail"),
     path("<uuid:pk>/modifier/", views.referral_edit, name="edit"),
     path("<uuid:pk>/supprimer/", views.referral_delete, name="delete"),

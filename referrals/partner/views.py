@@ -8,7 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.http import FileResponse, Http404, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -20,11 +20,13 @@ from django.views.decorators.http import require_POST
 from cms.choices import Public
 from cms.models import referral_targets
 
-from .. import journal, workflow
+from .. import journal, work, workflow
 from ..choices import Action, Status
+from ..duplicates import possible_duplicates
 from ..filters import SEARCH_FIELD, ReferralFilter, filter_data
 from ..models import Referral
 from ..permissions import (
+    OPEN_STATUSES,
     Side,
     actor_for,
     can_add_document,
@@ -32,11 +34,14 @@ from ..permissions import (
     can_delete_draft,
     can_edit,
     can_post_message,
+    can_reassign,
     can_rectify,
     get_visible_or_404,
+    is_organisation_admin,
     partner_or_404,
     plays,
     reads_referral_lists,
+    reassignable_members,
     sees_access_log,
     visible_referrals,
 )
@@ -46,6 +51,7 @@ from .forms import (
     AttachmentForm,
     ContestForm,
     MessageForm,
+    ReassignForm,
     RectificationForm,
     ReferralForm,
     ReleaseDateForm,
@@ -92,6 +98,7 @@ def referral_list(request):
     )
     if not (filterset.is_bound and filterset.form.cleaned_data.get("ordering")):
         queryset = queryset.order_by("-created_at")
+    queryset = work.with_unread(queryset, actor.user)
     page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
     counts = dict(base.order_by().values_list("status").annotate(n=Count("pk")))
     today = timezone.localdate()
@@ -145,7 +152,14 @@ def referral_create(request):
         organisation=actor.organisation,
         initial={"creation_key": uuid.uuid4()},
     )
-    if request.method == "POST" and form.is_valid():
+    duplicate = None
+    if request.method == "POST":
+        duplicate = _duplicate_warning(form, actor)
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and (not duplicate or duplicate.partial or request.POST.get("confirm_duplicate"))
+    ):
         referral, created = workflow.create_draft(
             form.save(commit=False), actor, form.cleaned_data.get("creation_key")
         )
@@ -159,7 +173,25 @@ def referral_create(request):
         )
         return redirect("referrals:detail", pk=referral.pk)
     return render(
-        request, "referrals/form.html", {"form": form, "target_info": _target_info(form.targets)}
+        request,
+        "referrals/form.html",
+        {"form": form, "target_info": _target_info(form.targets), "duplicate": duplicate},
+    )
+
+
+def _duplicate_warning(form, actor):
+    """The same person's open referrals, from what the form holds (even when it has errors:
+    names without a birth date warn too)."""
+    form.is_valid()
+    data = form.cleaned_data
+    if not (data.get("last_name") and data.get("first_name")):
+        return None
+    return possible_duplicates(
+        actor.membership.organisation_id,
+        data["last_name"],
+        data["first_name"],
+        data.get("birth_date"),
+        data.get("target"),
     )
 
 
@@ -197,7 +229,12 @@ def referral_edit(request, pk):
     return render(
         request,
         "referrals/form.html",
-        {"form": form, "referral": referral, "target_info": _target_info(form.targets)},
+        {
+            "form": form,
+            "referral": referral,
+            "target_info": _target_info(form.targets),
+            "duplicate": None,
+        },
     )
 
 
@@ -227,12 +264,14 @@ def referral_detail(request, pk):
         actor, pk, visible_referrals(actor).select_related("organisation", "officer", "target")
     )
     journal.record(actor, journal.Kind.VIEW, referral)
+    seen_before = work.mark_seen(actor.user, referral)
     events = list(referral.events.select_related("actor", "organisation"))
     history = []
     previous = referral.reoriented_from
     while previous is not None:
         history.append((previous, list(previous.events.select_related("actor", "organisation"))))
         previous = previous.reoriented_from
+    thread = list(referral.messages.select_related("author", "organisation"))
     return render(
         request,
         "referrals/detail.html",
@@ -240,7 +279,8 @@ def referral_detail(request, pk):
             "referral": referral,
             "events": events,
             "history": history,
-            "thread": referral.messages.select_related("author", "organisation"),
+            "thread": thread,
+            "news": work.news_since(actor.user, seen_before, events, thread),
             "attachments": referral.attachments.all(),
             "actions": (actions := workflow.allowed_actions(actor, referral)),
             "commission_actions": [
@@ -252,6 +292,7 @@ def referral_detail(request, pk):
             "can_upload": can_add_document(actor, referral),
             "can_change_date": can_change_release_date(actor, referral),
             "can_rectify": can_rectify(actor, referral),
+            "can_reassign": can_reassign(actor, referral),
             "warnings": fit_warnings(referral) if actor.is_partner else [],
             "notes": (
                 referral.internal_notes.select_related("author") if actor.is_internal else None
@@ -267,6 +308,8 @@ def referral_detail(request, pk):
             "message_form": MessageForm(),
             "attachment_form": AttachmentForm(),
             "actor": actor,
+            "seen_before": seen_before,
+            "next": work.next_step(actor, referral),
         },
     )
 
@@ -481,3 +524,85 @@ def attachment_download(request, pk, attachment_id):
     response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+FOLLOWED_STATUSES = [Status.DRAFT, *OPEN_STATUSES, Status.DECLINED]
+
+
+@login_required
+@sensitive_post_parameters()
+def referral_reassign(request):
+    """An organisation admin reassigns referrals: those followed by one member (`?de=<id>`, e.g.
+    a member who leaves), one referral (`?orientation=<id>`), or all that are still followed."""
+    actor = partner_or_404(actor_for(request))
+    if not is_organisation_admin(actor):
+        raise Http404
+    organisation = actor.organisation
+    everyone = (
+        organisation.memberships.select_related("user")
+        .order_by("-is_active", "user__last_name", "user__first_name")
+        .distinct()
+    )
+    followed = visible_referrals(actor).filter(anonymised_at__isnull=True)
+    listed = followed.filter(status__in=FOLLOWED_STATUSES)
+    departing = None
+    wanted = request.GET.get("de", "")
+    if wanted.isdigit():
+        departing = next((m for m in everyone if m.user_id == int(wanted)), None)
+        if departing is None:
+            raise Http404
+        listed = listed.filter(
+            Q(officer_id=departing.user_id) | Q(second_contact_id=departing.user_id)
+        )
+    one = request.GET.get("orientation", "")
+    initial = {}
+    if one:
+        referral = get_visible_or_404(actor, one)
+        listed = followed.filter(pk=referral.pk)
+        initial["referrals"] = [referral.pk]
+    form = ReassignForm(
+        request.POST or None,
+        initial=initial,
+        referrals=followed.select_related("target", "officer").order_by("-created_at"),
+        members=reassignable_members(organisation.pk),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            changed = workflow.reassign(
+                list(form.cleaned_data["referrals"]),
+                actor,
+                officer=form.cleaned_data["officer"],
+                second_contact=form.cleaned_data["second_contact"],
+            )
+        except PermissionDenied as error:
+            raise Http404 from error
+        except ValidationError as error:
+            form.add_error(None, error.messages)
+        else:
+            messages.success(
+                request,
+                _(
+                    "%(n)s demande(s) réattribuée(s). Les nouvelles personnes en charge sont "
+                    "prévenues."
+                )
+                % {"n": len(changed)},
+            )
+            return redirect(request.get_full_path())
+    listed = list(listed.with_list_data().select_related("second_contact").order_by("-created_at"))
+    journal.record_rows(actor, journal.Kind.LIST, listed)
+    if request.method == "POST":
+        checked = set(request.POST.getlist("referrals"))
+    else:  # a departing member's or the one referral's: all ticked
+        checked = {str(r.pk) for r in listed} if (departing or one) else set()
+    return render(
+        request,
+        "referrals/reassign.html",
+        {
+            "form": form,
+            "listed": listed,
+            "checked": checked,
+            "members": everyone,
+            "departing": departing,
+            "actor": actor,
+        },
+    )
