@@ -10,6 +10,7 @@ urlpatterns = [
     path("reattribuer/", views.referral_reassign, name="reassign"),
     path("<uuid:pk>/", views.referral_detail, name="detail"),
     path("<uuid:pk>/modifier/", views.referral_edit, name="edit"),
+    path("<uuid:pk>/imprimer/", views.referral_print, name="print"),
     path("<uuid:pk>/supprimer/", views.referral_delete, name="delete"),
     path("<uuid:pk>/transmettre/", views.referral_submit, name="submit"),
     path("<uuid:pk>/repondre/", views.referral_answer, name="answer"),

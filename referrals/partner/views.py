@@ -14,11 +14,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.html import strip_tags
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from cms.choices import Public
 from cms.models import referral_targets
+from core.exports import csv_response, xlsx_response
 
 from .. import journal, work, workflow
 from ..choices import Action, Status
@@ -59,6 +61,7 @@ from .forms import (
 )
 
 PAGE_SIZE = 25
+EXPORT_LIMIT = 5000
 
 
 def _target_info(targets) -> dict:
@@ -98,6 +101,9 @@ def referral_list(request):
     )
     if not (filterset.is_bound and filterset.form.cleaned_data.get("ordering")):
         queryset = queryset.order_by("-created_at")
+    export = request.GET.get("format")
+    if export in ("csv", "xlsx") and actor.is_partner:
+        return _export(actor, queryset, export)
     queryset = work.with_unread(queryset, actor.user)
     page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
     counts = dict(base.order_by().values_list("status").annotate(n=Count("pk")))
@@ -124,6 +130,7 @@ def referral_list(request):
     query = (data or QueryDict()).copy()
     query.pop("page", None)
     query.pop(SEARCH_FIELD, None)
+    query.pop("format", None)
     soon, waiting = list(soon), list(waiting)
     journal.record_rows(actor, journal.Kind.LIST, [*page.object_list, *soon, *waiting])
     return render(
@@ -141,6 +148,42 @@ def referral_list(request):
             "today": today,
         },
     )
+
+
+EXPORT_COLUMNS = [
+    (_lazy("Référence"), lambda r: r.reference),
+    (_lazy("Nom"), lambda r: r.last_name),
+    (_lazy("Prénom"), lambda r: r.first_name),
+    (_lazy("Date de naissance"), lambda r: r.birth_date),
+    (_lazy("Situation judiciaire"), lambda r: r.get_judicial_situation_display()),
+    (_lazy("Type de demande"), lambda r: r.get_referral_type_display()),
+    (_lazy("Établissement ou programme"), lambda r: r.target.title),
+    (_lazy("Statut"), lambda r: r.get_status_display()),
+    (_lazy("Sortie prévue"), lambda r: r.release_date),
+    (
+        _lazy("Transmise le"),
+        lambda r: timezone.localdate(r.submitted_at) if r.submitted_at else None,
+    ),
+    (_lazy("Admission prévue"), lambda r: r.planned_admission_date),
+    (_lazy("Motif de l'avis défavorable"), lambda r: r.get_decline_reason_display()),
+    (_lazy("Professionnel référent"), lambda r: str(r.officer)),
+    (_lazy("Second contact"), lambda r: str(r.second_contact or "")),
+]
+
+
+def _export(actor, queryset, export: str):
+    """The organisation's referrals shown by the list's filters, as a spreadsheet: the follow-up
+    data only (no needs, health or free text, nothing of the commission's internal notes)."""
+    referrals = list(queryset.select_related("second_contact")[:EXPORT_LIMIT])
+    journal.record_rows(actor, journal.Kind.EXPORT, referrals, format=export)
+    rows = [
+        [str(title) for title, _value in EXPORT_COLUMNS],
+        *([value(r) for _title, value in EXPORT_COLUMNS] for r in referrals),
+    ]
+    filename = f"orientations-{timezone.localdate().isoformat()}.{export}"
+    if export == "xlsx":
+        return xlsx_response(filename, rows, title=_("Orientations"))
+    return csv_response(filename, rows)
 
 
 @login_required
@@ -310,6 +353,27 @@ def referral_detail(request, pk):
             "actor": actor,
             "seen_before": seen_before,
             "next": work.next_step(actor, referral),
+        },
+    )
+
+
+@login_required
+def referral_print(request, pk):
+    """One referral on paper, for the partner's file: journaled as a printable document."""
+    actor = actor_for(request)
+    referral = get_visible_or_404(
+        actor, pk, visible_referrals(actor).select_related("organisation", "officer", "target")
+    )
+    journal.record(actor, journal.Kind.PRINT, referral)
+    return render(
+        request,
+        "referrals/print.html",
+        {
+            "referral": referral,
+            "events": referral.events.select_related("actor", "organisation"),
+            "thread": referral.messages.select_related("author", "organisation"),
+            "attachments": referral.attachments.all(),
+            "printed_at": timezone.now(),
         },
     )
 

@@ -1,6 +1,7 @@
 """The partner's day: what needs action (home, badge, unread markers, "what happens next"), no
 duplicates without leaking, continuity when an officer is away or leaves."""
 
+import io
 import re
 import uuid
 from datetime import timedelta
@@ -9,13 +10,15 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
+from openpyxl import load_workbook
 
 from accounts.models import Membership
+from core.exports import XLSX_TYPE
 from referrals import workflow
 from referrals.choices import Action, Status
 from referrals.duplicates import possible_duplicates
 from referrals.figures.definitions import usual_decision_delay
-from referrals.models import Referral, ReferralEvent, ReferralSeen, identity_key
+from referrals.models import AccessLog, Referral, ReferralEvent, ReferralSeen, identity_key
 from referrals.retention import anonymise
 from referrals.timeline import event_label
 from tests.factories import MembershipFactory
@@ -468,3 +471,57 @@ def test_seen_markers_and_creation_key_are_independent(officer, chemin_vert):
     assert mark_seen(officer.user, referral) is None
     assert mark_seen(officer.user, referral) is not None
     assert ReferralSeen.objects.filter(referral=referral).count() == 1
+
+
+# --- the list: export and print ------------------------------------------------------------------
+
+
+def test_export_of_the_organisations_referrals_keeps_the_filters(client, officer, chemin_vert):
+    wanted = ReferralFactory(
+        membership=officer, target=chemin_vert, submitted=True, last_name="=HYPERLINK(1)"
+    )
+    other_status = ReferralFactory(membership=officer, target=chemin_vert)
+    foreign = ReferralFactory(target=chemin_vert, submitted=True)
+    workflow.add_internal_note(wanted, actor(head_of(chemin_vert)), "Note secrète")
+
+    response = client.get(reverse("referrals:list"), {"status": "submitted", "format": "csv"})
+    assert response["Content-Type"].startswith("text/csv")
+    body = response.content.decode("utf-8-sig")
+    assert wanted.reference in body and "'=HYPERLINK(1)" in body  # neutralised
+    assert other_status.reference not in body and foreign.reference not in body
+    assert "Note secrète" not in body
+    assert AccessLog.objects.get(action=AccessLog.Action.EXPORT).details == {
+        "references": [wanted.reference],
+        "format": "csv",
+    }
+    xlsx = client.get(reverse("referrals:list"), {"format": "xlsx"})
+    assert xlsx["Content-Type"] == XLSX_TYPE
+    sheet = load_workbook(io.BytesIO(xlsx.content)).active
+    assert sheet["A1"].value == "Référence"
+    assert {sheet.cell(row=n, column=1).value for n in (2, 3)} == {
+        wanted.reference,
+        other_status.reference,
+    }
+
+    # The name search (kept in the session, never in the URL) applies to the export too.
+    searched = client.post(reverse("referrals:list"), {"q": "hyperlink"})
+    body = client.get(searched["Location"] + "&format=csv").content.decode("utf-8-sig")
+    assert wanted.reference in body and other_status.reference not in body
+
+
+def test_the_commission_gets_no_export_but_the_list(client, chemin_vert):
+    ReferralFactory(target=chemin_vert, submitted=True)
+    login(client, head_of(chemin_vert).user)
+    response = client.get(reverse("referrals:list"), {"format": "csv"})
+    assert response["Content-Type"].startswith("text/html")
+
+
+def test_print_view_is_journaled_and_foreign_is_404(client, officer, chemin_vert):
+    referral = ReferralFactory(membership=officer, target=chemin_vert, declined=True)
+    page = text(client.get(reverse("referrals:print", args=[referral.pk])))
+    assert referral.reference in page and "Pas de place à la date de sortie." in page
+    assert "window.print()" in page
+    log = AccessLog.objects.get(action=AccessLog.Action.PRINT)
+    assert (log.referral_id, log.user) == (referral.pk, officer.user)
+    foreign = ReferralFactory(target=chemin_vert, submitted=True)
+    assert client.get(reverse("referrals:print", args=[foreign.pk])).status_code == 404
