@@ -229,6 +229,11 @@ def _duplicate_warning(form, actor):
     data = form.cleaned_data
     if not (data.get("last_name") and data.get("first_name")):
         return None
+    key = data.get("creation_key")
+    if key and Referral.objects.filter(
+        creation_key=key, organisation_id=actor.membership.organisation_id
+    ).exists():
+        return None  # the same form sent twice: its draft, not a duplicate
     return possible_duplicates(
         actor.membership.organisation_id,
         data["last_name"],
