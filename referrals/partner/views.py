@@ -230,9 +230,12 @@ def _duplicate_warning(form, actor):
     if not (data.get("last_name") and data.get("first_name")):
         return None
     key = data.get("creation_key")
-    if key and Referral.objects.filter(
-        creation_key=key, organisation_id=actor.membership.organisation_id
-    ).exists():
+    if (
+        key
+        and Referral.objects.filter(
+            creation_key=key, organisation_id=actor.membership.organisation_id
+        ).exists()
+    ):
         return None  # the same form sent twice: its draft, not a duplicate
     return possible_duplicates(
         actor.membership.organisation_id,
