@@ -54,6 +54,7 @@ class AccountAdapter(DefaultAccountAdapter):
     def get_reset_password_from_key_url(self, key: str) -> str:
         path = reverse("account_reset_password_from_key", kwargs={"uidb36": "UID", "key": "KEY"})
         return site_url(path.replace("UID-KEY", quote(key)))
+
     def _get_login_attempts_cache_key(self, request, **credentials):
         """Failed logins from a device that signed in as this login before are counted apart
         (accounts.devices): a stranger's wrong passwords do not lock the owner out."""

@@ -1,6 +1,7 @@
 from allauth.account.utils import perform_login
 from allauth.mfa.adapter import get_adapter as get_mfa_adapter
 from allauth.mfa.webauthn import views as mfa_webauthn_views
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
@@ -205,6 +206,16 @@ def deactivate_member(request, pk, membership_id):
         _("%(name)s n'a plus accès à l'organisation ; ses sessions ont été fermées.")
         % {"name": membership.user},
     )
+    current = getattr(request, "current_membership", None)
+    if (
+        getattr(settings, "MEMBER_DEACTIVATED_REDIRECT", "")
+        and not organisation.is_internal
+        and current is not None
+        and current.organisation_id == organisation.pk
+    ):
+        # The departing member's open referrals, listed for reassignment (an upper layer's
+        # page, named by a setting as the digest holder is).
+        return redirect(f"{reverse(settings.MEMBER_DEACTIVATED_REDIRECT)}?de={membership.user_id}")
     return redirect("accounts:members", pk=organisation.pk)
 
 

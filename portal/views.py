@@ -10,7 +10,14 @@ from django.views import defaults
 from django.views.decorators.cache import never_cache
 
 from accounts.permissions import can_manage
-from referrals.permissions import actor_for, reads_journal, runs_rights, uses_commission_area
+from referrals.permissions import (
+    actor_for,
+    is_organisation_admin,
+    reads_journal,
+    runs_rights,
+    uses_commission_area,
+)
+from referrals.work import work_items
 
 
 @never_cache
@@ -27,7 +34,7 @@ def healthz(request):
 
 @login_required
 def dashboard(request):
-    """The signed-in home: who I am acting for, and what I can do."""
+    """The signed-in home: what needs my action now, who I am acting for, what I can do."""
     membership = request.current_membership
     internal_roles = []
     if membership is not None:
@@ -43,6 +50,8 @@ def dashboard(request):
             "reads_referrals": uses_commission_area(actor := actor_for(request)),
             "reads_journal": reads_journal(actor),
             "runs_rights": runs_rights(actor),
+            "work": work_items(actor) if membership is not None else [],
+            "reassigns": is_organisation_admin(actor),
         },
     )
 

@@ -73,6 +73,7 @@ class Action(models.TextChoices):
     ATTACHMENTS_DELETED = "attachments_deleted", _("Documents supprimés (durée de conservation)")
     ANONYMISED = "anonymised", _("Dossier anonymisé")
     RECTIFIED = "rectified", _("Données de la personne rectifiées")
+    REASSIGNED = "reassigned", _("Suivi réattribué")
 
 
 class Gender(models.TextChoices):

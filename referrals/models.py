@@ -1,6 +1,7 @@
 """The referral record. Its status only ever changes in referrals.workflow."""
 
 import secrets
+import unicodedata
 import uuid
 
 from django.conf import settings
@@ -98,6 +99,19 @@ CONSENT_FIELDS = ["consent", "consent_date", "consent_method"]
 CONTACT_FIELDS = ["second_contact"]
 
 
+def _normalised(name: str) -> str:
+    """Lower case, without accents, hyphens, apostrophes or spaces: « Lefèvre-Dupont » and
+    « lefevre dupont » are the same name."""
+    decomposed = unicodedata.normalize("NFKD", name or "")
+    return "".join(c for c in decomposed.casefold() if c.isalnum())
+
+
+def identity_key(last_name: str, first_name: str) -> str:
+    """What the duplicate check compares (with the birth date): the normalised names."""
+    last, first = _normalised(last_name), _normalised(first_name)
+    return f"{last}|{first}" if last and first else ""
+
+
 class ReferralQuerySet(models.QuerySet):
     def with_list_data(self):
         return self.select_related("organisation", "officer", "target")
@@ -112,6 +126,9 @@ class Referral(models.Model):
     status_changed_at = models.DateTimeField(_("statut modifié le"), default=timezone.now)
     version = models.PositiveIntegerField(default=1, editable=False)
     creation_key = models.UUIDField(unique=True, null=True, blank=True, editable=False)
+    # The person's names compared for duplicates (see `identity_key`): set on save, erased by
+    # anonymisation.
+    identity_key = models.CharField(max_length=210, blank=True, editable=False, db_index=True)
 
     # Who refers
     organisation = models.ForeignKey(
@@ -291,6 +308,11 @@ class Referral(models.Model):
     def save(self, *args, **kwargs):
         if not self.reference:
             self.reference = ReferenceCounter.next_reference(timezone.localdate().year)
+        self.identity_key = (
+            "" if self.anonymised_at else identity_key(self.last_name, self.first_name)
+        )
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "identity_key"}
         super().save(*args, **kwargs)
 
     @property
@@ -342,6 +364,7 @@ class ReferralEvent(models.Model):
         OUTCOME = "outcome", _("Suite enregistrée")
         RETENTION = "retention", _("Durée de conservation")
         CORRECTION = "correction", _("Rectification")
+        REASSIGNMENT = "reassignment", _("Réattribution du suivi")
 
     referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=20, choices=Kind.choices)
@@ -581,6 +604,8 @@ class Stay(models.Model):
             or self.exit_employment
             or self.exit_training
         )
+
+
 def new_certificate_token() -> str:
     return secrets.token_urlsafe(24)
 
@@ -611,3 +636,21 @@ class Certificate(models.Model):
 
     def __str__(self):
         return f"{self.referral_id} {self.issued_at:%Y-%m-%d}"
+
+
+class ReferralSeen(models.Model):
+    """When a user last opened a referral's page: the events and messages written after it by
+    someone else are unread for them (see `referrals.work`)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="seen_by")
+    seen_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("lecture d'une orientation")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "referral"], name="referral_seen_once")
+        ]
+
+    def __str__(self):
+        return f"{self.referral_id} {self.seen_at:%Y-%m-%d %H:%M}"

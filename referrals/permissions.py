@@ -16,7 +16,9 @@ In prose:
   runs the person's rights (access export, erasure); decides nothing.
 - An **editor** only works in the CMS (Wagtail's "Éditeurs" group follows the role, see
   `cms.signals`); the portal's referral pages are closed to them.
-- Organisation admins manage members and invitations (`accounts.permissions`).
+- Organisation admins manage members and invitations (`accounts.permissions`), and reassign
+  their organisation's referrals (the officer, the second contact) to another active member of
+  the same organisation (`can_reassign`, `reassignable_members`).
 """
 
 from dataclasses import dataclass, field
@@ -26,7 +28,7 @@ from django.db.models import Q
 from django.http import Http404
 from wagtail.models import Page
 
-from accounts.models import InternalRole, Membership
+from accounts.models import InternalRole, Membership, User
 
 from . import journal
 from .choices import Status
@@ -300,3 +302,29 @@ def can_print_receipt(actor: Actor, referral: Referral) -> bool:
     """The referring partner prints the receipt for the person, from the draft on (the person
     may leave the interview with it); not once anonymised."""
     return is_own_partner(actor, referral) and referral.anonymised_at is None
+
+
+# --- continuity: reassignment within the referring organisation ----------------------------------
+
+
+def is_organisation_admin(actor: Actor) -> bool:
+    return actor.is_partner and actor.membership.role == Membership.Role.ADMIN
+
+
+def can_reassign(actor: Actor, referral: Referral) -> bool:
+    """An admin of the referring organisation gives its follow-up to another member (an
+    officer away or leaving); never once anonymised."""
+    return (
+        is_organisation_admin(actor)
+        and is_own_partner(actor, referral)
+        and referral.anonymised_at is None
+    )
+
+
+def reassignable_members(organisation_id):
+    """Who may follow an organisation's referrals: its active members with an active account."""
+    return User.objects.filter(
+        is_active=True,
+        memberships__organisation_id=organisation_id,
+        memberships__is_active=True,
+    ).order_by("last_name", "first_name", "email")

@@ -97,6 +97,9 @@ ON_DELETE = {
     "referrals.Certificate.referral": CASCADE,
     "referrals.Certificate.issued_by": SET_NULL,
     "referrals.Certificate.superseded_by": SET_NULL,
+    # "Seen" markers are a user's reading position on a referral: they go with either.
+    "referrals.ReferralSeen.user": CASCADE,
+    "referrals.ReferralSeen.referral": CASCADE,
     # The access journal is append-only and outlives what it names: no constraint, no cascade,
     # so that a deleted draft's or account's readers stay known until the retention purge.
     "referrals.AccessLog.referral": DO_NOTHING,

@@ -131,6 +131,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.current_organisation",
                 "referrals.context_processors.vocabulary",
+                "referrals.context_processors.work_badge",
             ],
         },
     },
@@ -144,7 +145,18 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The embedded default is shared by the web server and the worker (`manage.py db_worker`):
+    # write transactions take the lock when they begin (IMMEDIATE) and wait for it up to 20 s
+    # instead of failing with "database is locked"; WAL lets readers run beside a writer.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    )
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Full-text search with French stemming for Wagtail's database search backend.
     INSTALLED_APPS.append("django.contrib.postgres")
 
@@ -205,6 +217,9 @@ ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[L'Îlot] "
 # Notifications wait for the daily digest of those who chose one (see core.notifications).
 NOTIFICATION_DIGEST_HOLDER = "accounts.digest.hold_for_digest"
+# After deactivating a member of a partner organisation, its admin lands on the list of that
+# member's open referrals to reassign them (`?de=<user id>` is added).
+MEMBER_DEACTIVATED_REDIRECT = "referrals:reassign"
 ACCOUNT_CHANGE_EMAIL = False
 # Changing an email address asks for the password again (MFA's pages always do; the password
 # form asks for the current one); the person is told of every change by email.

@@ -34,6 +34,7 @@ from ..choices import Status as ReferralStatus
 from ..documents import certificates
 from ..documents.pdf import pdf_response, render_pdf
 from ..documents.views import certificate_context
+from ..duplicates import possible_duplicates
 from ..filters import ReferralFilter
 from ..models import Message, Referral, ReferralEvent
 from ..partner.forms import AttachmentForm, ReferralForm
@@ -452,7 +453,9 @@ def _form_errors(form: ReferralForm, payload: ReferralIn) -> dict[str, list[str]
     description=(
         "Crée un brouillon au nom de votre organisation, avec les mêmes règles que le formulaire "
         "du portail (201). Avec un en-tête `Idempotency-Key` déjà utilisé, renvoie le brouillon "
-        "créé la première fois (200). Le brouillon se transmet ensuite avec `…/submit`."
+        "créé la première fois (200). Le brouillon se transmet ensuite avec `…/submit`. Si la "
+        "même personne a déjà une demande en cours, le brouillon est créé et la réponse porte "
+        "`duplicate_warning`."
     ),
 )
 def create_referral(
@@ -478,11 +481,27 @@ def create_referral(
             _("Le brouillon n'a pas été créé : corrigez les champs signalés."),
             _form_errors(form, payload),
         )
+    duplicate = possible_duplicates(
+        actor.membership.organisation_id,
+        form.cleaned_data["last_name"],
+        form.cleaned_data["first_name"],
+        form.cleaned_data.get("birth_date"),
+        form.cleaned_data["target"],
+    )
     referral, created = workflow.create_draft(form.save(commit=False), actor, key)
     if not created:
         # The same key, sent twice at the same time: the other request created it.
         return Status(200, _detail(_get(actor, referral.pk, related=True), actor))
-    return Status(201, _detail(_get(actor, referral.pk, related=True), actor))
+    out = _detail(_get(actor, referral.pk, related=True), actor)
+    if duplicate:
+        out.duplicate_warning = {
+            "message": duplicate.message(),
+            "own_references": [r.reference for r in duplicate.own],
+            "own_ids": [r.pk for r in duplicate.own],
+            "establishment": duplicate.at_target.title if duplicate.at_target else None,
+            "partial": duplicate.partial,
+        }
+    return Status(201, out)
 
 
 # --- one referral -----------------------------------------------------------------------------

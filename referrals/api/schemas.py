@@ -100,6 +100,30 @@ class ReferralSummaryOut(Schema):
         return _label(obj, "referral_type")
 
 
+class DuplicateWarningOut(Schema):
+    """A warning, not an error: the draft is created. Another organisation's request is never
+    named, only the establishment where it is open and how to reach its commission."""
+
+    message: str = Field(
+        description="L'avertissement en français, à montrer tel quel.",
+        examples=[
+            "Une demande est déjà en cours pour une personne du même nom née le même jour à "
+            "« CHRS Chemin Vert ». Pour en savoir plus, contactez sa commission "
+            "(01 23 45 67 89)."
+        ],
+    )
+    own_references: list[str] = Field(
+        description="Références des demandes en cours de votre organisation pour cette personne."
+    )
+    own_ids: list[UUID] = Field(description="Leurs identifiants, pour les ouvrir.")
+    establishment: str | None = Field(
+        None,
+        description="L'établissement demandé, quand une demande d'une autre organisation y est "
+        "déjà en cours (sans rien dire de cette demande).",
+    )
+    partial: bool = Field(description="Comparaison sans date de naissance (nom et prénom seuls).")
+
+
 class ReferralOut(ReferralSummaryOut):
     """The whole request, as the referring partner sees it in the portal."""
 
@@ -148,6 +172,13 @@ class ReferralOut(ReferralSummaryOut):
     )
     warnings: list[str] = Field(
         [], description="Points d'attention (pas des erreurs), par exemple sur le public accueilli."
+    )
+    duplicate_warning: DuplicateWarningOut | None = Field(
+        None,
+        description="À la création seulement : la même personne (nom, prénom et date de "
+        "naissance comparés sans accents, casse ni tirets) a déjà une demande en cours de votre "
+        "organisation, ou à l'établissement demandé. Le brouillon est créé quand même : "
+        "vérifiez avant de le transmettre.",
     )
 
     @staticmethod

@@ -13,11 +13,22 @@ every total stays what it was.
 `yearly_figures` runs a constant number of queries (one row per decided referral, grouped in
 Python), whatever the number of referrals."""
 
+import statistics
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from django.db.models import Exists, F, OuterRef, Q, Subquery
+from django.db import connection
+from django.db.models import (
+    Aggregate,
+    DurationField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    Subquery,
+)
 from django.db.models.fields.json import KT
 from django.utils import timezone
 from wagtail.models import Page
@@ -293,3 +304,32 @@ def yearly_figures(year: int, establishment_ids=None) -> YearlyFigures:
         establishments=sorted(establishments.values(), key=lambda e: (e.title, e.id)),
         titles=titles,
     )
+
+
+class _Median(Aggregate):
+    """PostgreSQL's median of an interval (`percentile_cont` accepts intervals)."""
+
+    function = "percentile_cont"
+    template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = DurationField()
+
+
+def usual_decision_delay(establishment_id, now=None) -> int | None:
+    """The establishment's usual delay: the median, in whole days, from submission to the first
+    decision (the `DECISIONS` of the yearly figures), over the referrals first decided in the
+    last 12 months. None when none was. One query (on SQLite, the median is taken in Python)."""
+    now = now or timezone.now()
+    decided_at = _first(_events(kind=TRANSITION, action__in=DECISIONS), F("created_at"))
+    queryset = (
+        Referral.objects.filter(target_id=establishment_id, submitted_at__isnull=False)
+        .annotate(decided_at=decided_at)
+        .filter(decided_at__gte=now - timedelta(days=365))
+        .order_by()
+    )
+    delay = ExpressionWrapper(F("decided_at") - F("submitted_at"), output_field=DurationField())
+    if connection.vendor == "postgresql":
+        median = queryset.aggregate(median=_Median(delay))["median"]
+    else:
+        delays = list(queryset.annotate(delay=delay).values_list("delay", flat=True))
+        median = statistics.median(delays) if delays else None
+    return None if median is None else max(0, round(median.total_seconds() / 86400))

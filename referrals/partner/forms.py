@@ -165,3 +165,54 @@ class AttachmentForm(forms.Form):
             raise ValidationError(_("Le fichier dépasse 10 Mo."))
         upload.detected_type = check_document(upload)  # the whole content (core.uploads)
         return upload
+
+
+class MemberChoiceField(forms.ModelChoiceField):
+    default_error_messages = {
+        "invalid_choice": _(
+            "Cette personne n'est pas membre active de votre organisation : rien n'a été "
+            "réattribué."
+        )
+    }
+
+    def label_from_instance(self, user):
+        return f"{user} ({user.email})"
+
+
+class ReassignForm(forms.Form):
+    """An organisation admin gives the follow-up of one or many referrals to another member."""
+
+    referrals = forms.ModelMultipleChoiceField(
+        label=_("Demandes à réattribuer"),
+        queryset=Referral.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Cochez au moins une demande.")},
+    )
+    officer = MemberChoiceField(
+        label=_("Nouveau professionnel référent"),
+        queryset=User.objects.none(),
+        required=False,
+        empty_label=_("— Inchangé —"),
+    )
+    second_contact = MemberChoiceField(
+        label=_("Nouveau second contact"),
+        queryset=User.objects.none(),
+        required=False,
+        empty_label=_("— Inchangé —"),
+    )
+
+    def __init__(self, *args, referrals, members, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["referrals"].queryset = referrals
+        self.fields["referrals"].label_from_instance = lambda r: (
+            f"{r.reference} — {r.last_name.upper()} {r.first_name} ({r.get_status_display()}, "
+            f"{r.target.title}) — {r.officer}"
+        )
+        self.fields["officer"].queryset = members
+        self.fields["second_contact"].queryset = members
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.errors and not (cleaned.get("officer") or cleaned.get("second_contact")):
+            raise ValidationError(_("Choisissez le nouveau référent ou le nouveau second contact."))
+        return cleaned
