@@ -13,6 +13,7 @@ class Status(models.TextChoices):
     DECLINED = "declined", _("Avis défavorable")
     REORIENTED = "reoriented", _("Réorientée")
     ARRIVED = "arrived", _("Arrivée")
+    DEPARTED = "departed", _("Séjour terminé")
     NO_SHOW = "no_show", _("Ne s'est pas présentée")
     CANCELLED = "cancelled", _("Annulée")
     WITHDRAWN = "withdrawn", _("Retirée")
@@ -32,6 +33,7 @@ class Action(models.TextChoices):
     DECLINE = "decline", _("Avis défavorable")
     REORIENT = "reorient", _("Réorienter")
     RECORD_ARRIVAL = "record_arrival", _("Enregistrer l'arrivée")
+    RECORD_DEPARTURE = "record_departure", _("Enregistrer la sortie de l'établissement")
     RECORD_NO_SHOW = "record_no_show", _("Ne s'est pas présentée")
     CANCEL = "cancel", _("Annuler l'admission")
     CONTEST = "contest", _("Contester l'avis")
@@ -75,6 +77,14 @@ class JudicialSituation(models.TextChoices):
     RELEASE_6_MONTHS = "sortie_6_mois", _("Sortie de détention dans les 6 mois")
     SENTENCE_ENDED = "fin_de_peine", _("Fin de peine (sortie sèche)")
     NONE = "aucune", _("Aucune mesure en cours")
+
+
+# The judicial situations that are a measure served in the establishment (DDSE/PSE, semi-liberté,
+# placement à l'extérieur, libération conditionnelle or sous contrainte): a stay records it, and at
+# the departure whether it was completed there.
+MEASURE_SITUATIONS = frozenset(
+    {JudicialSituation.PSE, JudicialSituation.SL, JudicialSituation.PE, JudicialSituation.LC}
+)
 
 
 class HousingNeed(models.TextChoices):

@@ -23,7 +23,7 @@ from cms.models import referral_targets
 from .. import journal, workflow
 from ..choices import Action, Status
 from ..filters import SEARCH_FIELD, ReferralFilter, filter_data
-from ..models import Referral
+from ..models import Referral, Stay
 from ..permissions import (
     Side,
     actor_for,
@@ -92,8 +92,21 @@ def referral_list(request):
     )
     if not (filterset.is_bound and filterset.form.cleaned_data.get("ordering")):
         queryset = queryset.order_by("-created_at")
-    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
     counts = dict(base.order_by().values_list("status").annotate(n=Count("pk")))
+    filtered = (
+        filterset.is_bound
+        and filterset.is_valid()
+        and any(
+            value not in (None, "", [])
+            for name, value in filterset.form.cleaned_data.items()
+            if name != "ordering"
+        )
+    )
+    # Unfiltered, the list's length is the sum of the status counts: no second count.
+    paginator = Paginator(queryset, PAGE_SIZE)
+    if not filtered:
+        paginator.count = sum(counts.values())
+    page = paginator.get_page(request.GET.get("page"))
     today = timezone.localdate()
     soon = (
         base.filter(
@@ -239,6 +252,7 @@ def referral_detail(request, pk):
         {
             "referral": referral,
             "events": events,
+            "stay": Stay.objects.filter(referral=referral).first(),
             "history": history,
             "thread": referral.messages.select_related("author", "organisation"),
             "attachments": referral.attachments.all(),
