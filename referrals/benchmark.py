@@ -19,8 +19,10 @@ CLOSED = [s for s in Status if s not in (Status.DRAFT, *OPEN)]
 # How many referrals are in flight at once, whatever the history's size: the queue's open work
 # is bounded (a few hundred requests waiting across the establishments), the closed past grows.
 IN_FLIGHT = 400
-# How far back the closed history goes (about five years).
-HISTORY_DAYS = 1800
+# How many referrals close each day across the association: the history goes back as far as the
+# size asks (100,000 referrals: about five and a half years), the last 30 days hold the same
+# number of closed referrals at every size above a few thousand.
+CLOSED_PER_DAY = 50
 
 
 class Rollback(Exception):
@@ -36,8 +38,8 @@ def partner(kind=Organisation.Kind.SPIP):
 
 def build_referrals(n, membership, targets, prefix="B"):
     """`n` referrals as in real life: at most IN_FLIGHT of them open (release dates ahead,
-    changed lately), the others closed in the past (released, decided and closed over the last
-    five years, a few of them in the last 30 days)."""
+    changed lately), the others closed in the past (released, decided and closed, CLOSED_PER_DAY
+    a day going back)."""
     today = date.today()
     now = timezone.now()
     in_flight = min(n // 2, IN_FLIGHT)
@@ -49,7 +51,7 @@ def build_referrals(n, membership, targets, prefix="B"):
                 "release_date": today + timedelta(days=i % 120),
                 "status_changed_at": now - timedelta(days=i % 20, minutes=i),
             }
-        age = (i * 7919) % HISTORY_DAYS  # spread evenly, not in insertion order
+        age = (i - in_flight) // CLOSED_PER_DAY
         return {
             "status": CLOSED[i % len(CLOSED)],
             "release_date": today - timedelta(days=age + 30),

@@ -20,7 +20,7 @@ from cms.choices import PlaceType
 
 from .choices import Status
 from .models import Referral, Stay
-from .targets import place_capacity
+from .targets import get_target, place_capacity
 
 
 @dataclass
@@ -126,7 +126,5 @@ def occupancy(pages, until: date | None = None) -> list[Occupancy]:
 
 
 def of_target(target_id, until: date | None = None) -> Occupancy | None:
-    from .targets import get_target
-
     page = get_target(target_id)
     return occupancy([page], until)[0] if page is not None else None

@@ -389,6 +389,14 @@ class StayWithoutReferralForm(forms.Form):
             ]
 
 
+class ProjectionForm(forms.Form):
+    """The date at which the queue projects free places."""
+
+    a_la_date = forms.DateField(
+        label=_("Places libres projetées au"), required=False, widget=DATE_WIDGET
+    )
+
+
 class NoteForm(forms.Form):
     body = forms.CharField(
         label=_("Note interne"), widget=forms.Textarea(attrs={"rows": 3}), max_length=5000

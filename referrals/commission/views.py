@@ -20,7 +20,6 @@ from django.views.decorators.http import require_POST
 
 from cms.choices import PlaceType
 from cms.models import EstablishmentPage, ProgrammePage
-from core.forms import DATE_WIDGET
 
 from .. import journal, occupancy, retention, workflow
 from ..choices import Action, Status
@@ -159,7 +158,7 @@ def queue(request):
         rows = list(rows.select_related("organisation", "target")[:COLUMN_SIZE])
         columns.append({"key": key, "label": label, "count": counts[key], "rows": rows})
     waiting_limit = now - timedelta(days=settings.REFERRAL_WAITING_DAYS)
-    projection_form = ProjectionForm(request.GET or None)
+    projection_form = cf.ProjectionForm(request.GET or None)
     projection = (
         projection_form.cleaned_data["a_la_date"]
         if projection_form.is_bound and projection_form.is_valid()
@@ -201,12 +200,6 @@ def queue(request):
 PROJECTION_DAYS = 14
 
 
-class ProjectionForm(cf.forms.Form):
-    a_la_date = cf.forms.DateField(
-        label=gettext_lazy("Places libres projetées au"), required=False, widget=DATE_WIDGET
-    )
-
-
 def capacity_warning(referral, place_type=None) -> str | None:
     """A warning (not a refusal) when accepting would go beyond the establishment's places:
     the people present (stays without departure) and those accepted awaiting their arrival."""
@@ -238,6 +231,7 @@ def capacity_warning(referral, place_type=None) -> str | None:
     return None
 
 
+@login_required
 def legacy_action(request, pk, action):
     """The first version's English action addresses: a permanent redirect to the French one."""
     if action not in ACTIONS:

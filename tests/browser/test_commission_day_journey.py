@@ -77,8 +77,11 @@ def test_schedule_decide_print_arrive_leave_and_occupancy(
     head_page.get_by_role("button", name="Rendre un avis favorable").click()
     expect(head_page.get_by_text("Avis favorable enregistré")).to_be_visible()
 
-    # 3. The printable agenda still lists it, with the decision; the decision record says who
-    #    decided, with the members present.
+    # 3. The sessions; the printable agenda still lists it, with the decision; the decision
+    #    record says who decided, with the members present.
+    head_page.goto("/commission/seances/")
+    expect(head_page.get_by_role("heading", name="À venir")).to_be_visible()
+    assert_accessible(head_page)
     head_page.goto(f"/commission/seances/{session.pk}/ordre-du-jour/")
     expect(head_page.get_by_role("cell", name=referral.reference)).to_be_visible()
     expect(head_page.get_by_text("Aucune demande à l'ordre du jour")).to_have_count(0)
@@ -114,6 +117,9 @@ def test_schedule_decide_print_arrive_leave_and_occupancy(
     expect(head_page.get_by_text("Sortie enregistrée")).to_be_visible()
     head_page.goto("/commission/")
     expect(occupied(head_page, chemin_vert)).to_have_text("0")
+    head_page.goto("/commission/sejours/")
+    expect(head_page.get_by_text("Personne n'est enregistré comme présent.")).to_be_visible()
+    assert_accessible(head_page)
 
     officer_page = new_page(browser, live_server)
     sign_in(officer_page, referral.officer.email)
