@@ -161,6 +161,7 @@ def test_the_queue_on_a_phone_and_an_arrival_without_referral(
         (timezone.localdate() - timedelta(days=200)).isoformat()
     )
     phone.get_by_label("Année de naissance").fill("1978")
+    assert_accessible(phone)
     phone.get_by_role("button", name="Enregistrer l'arrivée sans orientation").click()
     expect(phone.get_by_text("Arrivée sans orientation enregistrée.")).to_be_visible()
     expect(phone.get_by_text("Arrivée sans orientation").first).to_be_visible()
