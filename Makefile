@@ -45,7 +45,7 @@ daily: install
 
 benchmark: demo
 	$(BIN)/python manage.py benchmark_cms
-	$(BIN)/python manage.py benchmark_referrals --n 10000
+	$(BIN)/python manage.py benchmark_referrals --sizes 1000 100000
 	$(BIN)/python manage.py benchmark_queue --sizes 1000 100000
 
 lint: install-test

@@ -7,13 +7,22 @@ from datetime import date, timedelta
 
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from accounts.models import Membership, Organisation, User
 
 from .choices import Status
 from .models import Referral, identity_key
 
-STATUSES = [s for s in Status if s != Status.DRAFT]
+OPEN = [Status.SUBMITTED, Status.INFO_REQUESTED, Status.UNDER_REVIEW, Status.ACCEPTED]
+CLOSED = [s for s in Status if s not in (Status.DRAFT, *OPEN)]
+# How many referrals are in flight at once, whatever the history's size: the queue's open work
+# is bounded (a few hundred requests waiting across the establishments), the closed past grows.
+IN_FLIGHT = 400
+# How many referrals close each day across the association: the history goes back as far as the
+# size asks (100,000 referrals: about five and a half years), the last 30 days hold the same
+# number of closed referrals at every size above a few thousand.
+CLOSED_PER_DAY = 50
 
 
 class Rollback(Exception):
@@ -28,12 +37,31 @@ def partner(kind=Organisation.Kind.SPIP):
 
 
 def build_referrals(n, membership, targets, prefix="B"):
+    """`n` referrals as in real life: at most IN_FLIGHT of them open (release dates ahead,
+    changed lately), the others closed in the past (released, decided and closed, CLOSED_PER_DAY
+    a day going back)."""
     today = date.today()
+    now = timezone.now()
+    in_flight = min(n // 2, IN_FLIGHT)
+
+    def dates(i):
+        if i < in_flight:
+            return {
+                "status": OPEN[i % len(OPEN)],
+                "release_date": today + timedelta(days=i % 120),
+                "status_changed_at": now - timedelta(days=i % 20, minutes=i),
+            }
+        age = (i - in_flight) // CLOSED_PER_DAY
+        return {
+            "status": CLOSED[i % len(CLOSED)],
+            "release_date": today - timedelta(days=age + 30),
+            "status_changed_at": now - timedelta(days=age, minutes=i % 1000),
+        }
+
     Referral.objects.bulk_create(
         (
             Referral(
                 reference=f"{prefix}{i:010d}",
-                status=STATUSES[i % len(STATUSES)],
                 organisation=membership.organisation,
                 officer=membership.user,
                 target_id=targets[i % len(targets)].pk,
@@ -44,12 +72,12 @@ def build_referrals(n, membership, targets, prefix="B"):
                 gender="homme",
                 location="prison",
                 judicial_situation="ddse",
-                release_date=today + timedelta(days=i % 120),
                 referral_type="ddse",
                 housing_need="insertion",
                 employment_need="emploi",
                 ties_need="maintien",
                 consent=True,
+                **dates(i),
             )
             for i in range(n)
         ),
@@ -57,8 +85,12 @@ def build_referrals(n, membership, targets, prefix="B"):
     )
 
 
-def measure(stdout, client, cases, repeat):
+def measure(stdout, client, cases, repeat) -> dict[str, tuple[float, int]]:
+    """Time each case `repeat` times (after one warm-up request); returns label → (median in
+    ms, SQL queries)."""
+    results = {}
     for label, path, params, headers in cases:
+        client.get(path, params, **headers)  # warm-up: caches, session, first plans
         timings = []
         for _ in range(repeat):
             with CaptureQueriesContext(connection) as queries:
@@ -66,7 +98,22 @@ def measure(stdout, client, cases, repeat):
                 response = client.get(path, params, **headers)
                 timings.append(time.perf_counter() - began)
         median = statistics.median(timings) * 1000
+        results[label] = (median, len(queries.captured_queries))
         stdout.write(
-            f"{label:<32} HTTP {response.status_code}  médiane {median:7.1f} ms"
+            f"{label:<40} HTTP {response.status_code}  médiane {median:7.1f} ms"
             f"  requêtes SQL {len(queries.captured_queries)}"
         )
+    return results
+
+
+def compare(stdout, by_size: dict[int, dict[str, tuple[float, int]]]):
+    """The ratio of each case's median at the largest size to the smallest (the target: at most
+    1.5), and whether its query count stayed the same."""
+    if len(by_size) < 2:
+        return
+    small, large = min(by_size), max(by_size)
+    stdout.write(f"\nRapport {large} / {small} :")
+    for label, (median, queries) in by_size[large].items():
+        base, base_queries = by_size[small][label]
+        same = "=" if queries == base_queries else f"{base_queries} → {queries}"
+        stdout.write(f"{label:<40} ×{median / base:4.2f}  requêtes {same}")

@@ -39,6 +39,7 @@ class Status(models.TextChoices):
     DECLINED = "declined", _("Avis défavorable")
     REORIENTED = "reoriented", _("Réorientée")
     ARRIVED = "arrived", _("Arrivée")
+    DEPARTED = "departed", _("Séjour terminé")
     NO_SHOW = "no_show", _("Ne s'est pas présentée")
     CANCELLED = "cancelled", _("Annulée")
     WITHDRAWN = "withdrawn", _("Retirée")
@@ -58,6 +59,7 @@ class Action(models.TextChoices):
     DECLINE = "decline", _("Avis défavorable")
     REORIENT = "reorient", _("Réorienter")
     RECORD_ARRIVAL = "record_arrival", _("Enregistrer l'arrivée")
+    RECORD_DEPARTURE = "record_departure", _("Enregistrer la sortie de l'établissement")
     RECORD_NO_SHOW = "record_no_show", _("Ne s'est pas présentée")
     CANCEL = "cancel", _("Annuler l'admission")
     CONTEST = "contest", _("Contester l'avis")
@@ -158,6 +160,23 @@ def current_enum(field: str) -> type[enum.StrEnum]:
         f"Current{HISTORICAL[field][0].__name__}",
         {value.upper(): value for value, _label in current_choices(field)},
     )
+
+
+# The judicial situations that are a measure served in the establishment (DDSE/PSE, semi-liberté,
+# placement à l'extérieur, libération conditionnelle or sous contrainte): a stay records it, and at
+# the departure whether it was completed there.
+MEASURE_SITUATIONS = frozenset(
+    {
+        JudicialSituation.DDSE,
+        JudicialSituation.ARSE,
+        JudicialSituation.SL,
+        JudicialSituation.PE,
+        JudicialSituation.LC,
+        JudicialSituation.LSC,
+        JudicialSituation.LSC_AUTOMATIC,
+        JudicialSituation.PSE,  # historical: the 2019 stays
+    }
+)
 
 
 class HousingNeed(models.TextChoices):

@@ -112,6 +112,15 @@ def identity_key(last_name: str, first_name: str) -> str:
     return f"{last}|{first}" if last and first else ""
 
 
+# The statuses of the commission queue's open columns (indexed apart, see Referral.Meta).
+QUEUE_OPEN_STATUSES = [
+    Status.SUBMITTED,
+    Status.INFO_REQUESTED,
+    Status.UNDER_REVIEW,
+    Status.ACCEPTED,
+]
+
+
 class ReferralQuerySet(models.QuerySet):
     def with_list_data(self):
         return self.select_related("organisation", "officer", "target")
@@ -300,6 +309,25 @@ class Referral(models.Model):
             models.Index(fields=["organisation", "-created_at"]),
             models.Index(fields=["target", "status"]),
             models.Index(fields=["organisation", "release_date"]),
+            # The commission queue: each open column is sorted by release date and cut at 50,
+            # for one establishment or for all (management), and the closed column is the
+            # last 30 days' changes. Partial, so that the closed past (most of the table) is
+            # never walked.
+            models.Index(
+                fields=["target", "status", "release_date", "status_changed_at"],
+                condition=models.Q(status__in=QUEUE_OPEN_STATUSES),
+                name="referral_queue_target_idx",
+            ),
+            models.Index(
+                fields=["status", "release_date", "status_changed_at"],
+                condition=models.Q(status__in=QUEUE_OPEN_STATUSES),
+                name="referral_queue_all_idx",
+            ),
+            models.Index(
+                fields=["status_changed_at", "target"],
+                condition=~models.Q(status__in=[Status.DRAFT, *QUEUE_OPEN_STATUSES]),
+                name="referral_queue_closed_idx",
+            ),
         ]
 
     def __str__(self):

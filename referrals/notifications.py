@@ -130,6 +130,11 @@ class OutcomeRecorded(ReferralNotification):
     summary = _("L'établissement a enregistré la suite donnée à l'admission.")
 
 
+class DepartureRecorded(ReferralNotification):
+    subject = _("fin du séjour")
+    summary = _("L'établissement a enregistré la fin du séjour. Le détail est sur le portail.")
+
+
 class ReferralExpired(ReferralNotification):
     subject = _("demande expirée")
     summary = _(
@@ -178,6 +183,7 @@ BY_TRANSITION = {
     Action.DECLINE: ReferralDeclined,
     Action.REORIENT: ReferralReoriented,
     Action.RECORD_ARRIVAL: OutcomeRecorded,
+    Action.RECORD_DEPARTURE: DepartureRecorded,
     Action.RECORD_NO_SHOW: OutcomeRecorded,
     Action.CANCEL: OutcomeRecorded,
     Action.CONTEST: DeclineContested,

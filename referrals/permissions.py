@@ -9,9 +9,13 @@ In prose:
 - A **commission member** of an establishment reads the referrals sent to it (never drafts),
   asks for information, schedules them in its sessions, writes internal notes and keeps its
   sessions (`Side.COMMISSION`). The **head** of the establishment does all that and decides:
-  favourable, unfavourable, re-orientation, outcomes (`Side.HEAD`).
+  favourable, unfavourable, re-orientation, outcomes (`Side.HEAD`). The stay is the head's
+  too: the arrival, the departure, and the "arrivals without referral" (residents entered for
+  occupancy and the figures) are recorded by the heads of that establishment only — commission
+  members read the stays and occupancy of their establishments but record no outcome.
 - **Management** (direction of L'Îlot) reads every submitted referral, every session and every
-  establishment's figures, and decides nothing.
+  establishment's figures and occupancy, and decides nothing (nor records arrivals or
+  departures: those are facts the establishment witnesses).
 - The **data protection officer** (DPO) reads every submitted referral, the access journal, and
   runs the person's rights (access export, erasure); decides nothing.
 - An **editor** only works in the CMS (Wagtail's "Éditeurs" group follows the role, see
@@ -32,7 +36,7 @@ from accounts.models import InternalRole, Membership, User
 
 from . import journal
 from .choices import Status
-from .models import CommissionSession, Referral
+from .models import CommissionSession, Referral, Stay
 
 
 class Side:
@@ -215,6 +219,21 @@ def visible_sessions(actor: Actor):
 def can_keep_sessions(actor: Actor, establishment_id) -> bool:
     """Management reads sessions, the commission keeps them (creates, edits, minutes)."""
     return establishment_id in actor.commission_targets
+
+
+def can_record_stays(actor: Actor, establishment_id) -> bool:
+    """Arrivals without referral and the departures of those stays: the establishment's heads."""
+    return actor.is_internal and establishment_id in actor.head_targets
+
+
+def visible_stays(actor: Actor):
+    """Stays the actor may read: their establishments' (commission, head), all for management."""
+    stays = Stay.objects.all()
+    if actor.is_internal and actor.is_management:
+        return stays
+    if actor.is_internal and actor.commission_targets:
+        return stays.filter(establishment_id__in=actor.commission_targets)
+    return stays.none()
 
 
 def figures_establishments(actor: Actor) -> list[tuple[int, str]]:

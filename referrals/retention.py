@@ -10,8 +10,10 @@ personnelles"):
 - `RETENTION_REFERRALS_DAYS` after the last activity of a referral and of the referrals linked to
   it by re-orientation, the file is anonymised: everything that names or describes the person is
   erased (with the duplicate check's key and the users' "seen" markers), what the yearly
-  figures need (dates, statuses, establishment, organisation, type,
-  judicial situation, reasons) is kept, so that every figure stays the same;
+  figures need (dates, statuses, establishment, organisation, type, judicial situation,
+  reasons) is kept, so that every figure stays the same; the referral's stay
+  (`models.Stay`: dates, place type, coded exit, measure) holds nothing personal and is kept as
+  it is, so the stay figures stay the same too;
 - `RETENTION_JOURNAL_DAYS` after it was written, an access-journal entry is deleted.
 
 Every step is idempotent and safe on two machines at once: each referral is handled in its own

@@ -32,6 +32,28 @@ def check_target(target_id, referral_type) -> str | None:
     return None
 
 
+def place_capacity(page) -> dict[str, int]:
+    """The places the editors publish on an establishment or programme page, by place type
+    (code → count): the establishment's places inline, or the programme's places."""
+    if page is None:
+        return {}
+    places = getattr(page, "places", None)
+    if hasattr(places, "all"):
+        capacity = {}
+        for place in places.all():
+            capacity[place.place_type] = capacity.get(place.place_type, 0) + place.count
+        return capacity
+    if places:
+        return {page.place_type: places}
+    return {}
+
+
+def place_types_of(target_id) -> list[str]:
+    """The place types an establishment publishes (empty when it publishes none: then any type
+    may be chosen)."""
+    return list(place_capacity(get_target(target_id)))
+
+
 def fit_warnings(referral) -> list[str]:
     """Warnings, not errors: the person may not fit the target's public."""
     page = get_target(referral.target_id)

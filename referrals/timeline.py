@@ -5,7 +5,7 @@ from django.utils.dateparse import parse_date
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from .choices import Action, Status
+from .choices import Action, ExitKind, Status
 from .models import Referral
 
 
@@ -50,6 +50,13 @@ def event_label(event) -> str:
             return _("%(status)s — admission prévue le %(date)s") % {
                 "status": label,
                 "date": _date(event.data["planned_admission_date"]),
+            }
+        if event.action == Action.RECORD_DEPARTURE and event.data.get("departure_date"):
+            kind = event.data.get("exit_kind")
+            return _("%(status)s — sortie le %(date)s : %(kind)s") % {
+                "status": label,
+                "date": _date(event.data["departure_date"]),
+                "kind": ExitKind(kind).label if kind in ExitKind.values else "—",
             }
         if event.action == Action.ANSWER_INFO:
             return _("Réponse envoyée à la commission")

@@ -18,7 +18,16 @@ from django.views.decorators.debug import sensitive_variables
 from cms.choices import PlaceType
 
 from . import notifications
-from .choices import Action, CancelReason, DeclineReason, Status, WithdrawReason
+from .choices import (
+    MEASURE_SITUATIONS,
+    Action,
+    CancelReason,
+    DeclineReason,
+    ExitKind,
+    Gender,
+    Status,
+    WithdrawReason,
+)
 from .models import (
     CONSENT_FIELDS,
     JUDICIAL_FIELDS,
@@ -30,6 +39,7 @@ from .models import (
     Message,
     Referral,
     ReferralEvent,
+    Stay,
 )
 from .permissions import (
     Actor,
@@ -38,11 +48,12 @@ from .permissions import (
     can_change_release_date,
     can_post_message,
     can_reassign,
+    can_record_stays,
     can_rectify,
     plays,
     reassignable_members,
 )
-from .targets import check_target
+from .targets import check_target, place_types_of
 
 
 @dataclass(frozen=True)
@@ -259,6 +270,17 @@ def _decision_record(referral, data) -> dict:
             }
         )
     if session is not None:
+        if session.date > timezone.localdate():
+            raise ValidationError(
+                {
+                    "session": _(
+                        "La séance du %(date)s n'a pas encore eu lieu : une décision en séance "
+                        "s'enregistre le jour de la séance ou après. D'ici là, choisissez « Hors "
+                        "séance (urgence) » et justifiez l'urgence."
+                    )
+                    % {"date": session.date.strftime("%d/%m/%Y")}
+                }
+            )
         referral.session = session
         return {"session": session.pk, "session_date": session.date.isoformat()}
     return {"urgent_justification": justification}
@@ -282,6 +304,11 @@ def _accept(referral, actor, data):
     place_type = data.get("place_type") or ""
     if place_type:
         _choice(place_type, PlaceType, "place_type", _("Type de place inconnu."))
+        offered = place_types_of(referral.target_id)
+        if offered and place_type not in offered:
+            raise ValidationError(
+                {"place_type": _("L'établissement ne publie pas de places de ce type.")}
+            )
     referral.planned_admission_date = admission
     referral.place_type = place_type
     referral.decline_reason = ""
@@ -385,7 +412,78 @@ def _record_arrival(referral, actor, data):
     if arrival > timezone.localdate():
         raise ValidationError({"arrival_date": _("La date d'arrivée ne peut pas être future.")})
     referral.arrival_date = arrival
-    return Effect(_comment(data), {"arrival_date": arrival.isoformat()})
+
+    def open_stay():
+        Stay.objects.create(
+            referral=referral,
+            establishment_id=referral.target_id,
+            place_type=referral.place_type,
+            arrival_date=arrival,
+            measure=measure_of(referral.judicial_situation),
+            recorded_by=actor.user,
+        )
+
+    return Effect(_comment(data), {"arrival_date": arrival.isoformat()}, open_stay)
+
+
+def measure_of(judicial_situation) -> str:
+    """The measure a stay serves, when the judicial situation is one (PSE, SL, PE, LC)."""
+    return judicial_situation if judicial_situation in MEASURE_SITUATIONS else ""
+
+
+@sensitive_variables()
+def _close_stay(stay: Stay | None, data) -> dict:
+    """Check and record a departure on `stay`; returns what the event keeps (no detail about
+    the person beyond the coded exit)."""
+    if stay is None:
+        raise ValidationError(
+            _("Aucune arrivée n'est enregistrée : une sortie suppose une arrivée.")
+        )
+    if stay.departure_date is not None:
+        raise ValidationError(
+            _("La sortie est déjà enregistrée (le %(date)s).")
+            % {"date": stay.departure_date.strftime("%d/%m/%Y")}
+        )
+    departure = _required(
+        data.get("departure_date"), "departure_date", _("Indiquez la date de sortie.")
+    )
+    if not isinstance(departure, date):
+        raise ValidationError({"departure_date": _("Date de sortie invalide.")})
+    if departure > timezone.localdate():
+        raise ValidationError({"departure_date": _("La date de sortie ne peut pas être future.")})
+    if departure < stay.arrival_date:
+        raise ValidationError(
+            {
+                "departure_date": _(
+                    "La date de sortie ne peut pas précéder l'arrivée (le %(date)s)."
+                )
+                % {"date": stay.arrival_date.strftime("%d/%m/%Y")}
+            }
+        )
+    exit_kind = _choice(
+        data.get("exit_kind"), ExitKind, "exit_kind", _("Choisissez le type de sortie.")
+    )
+    completed = data.get("measure_completed")
+    if stay.measure and completed is None:
+        raise ValidationError(
+            {"measure_completed": _("Indiquez si la mesure a été menée à son terme.")}
+        )
+    stay.departure_date = departure
+    stay.exit_kind = exit_kind
+    stay.exit_employment = bool(data.get("exit_employment"))
+    stay.exit_training = bool(data.get("exit_training"))
+    stay.measure_completed = completed if stay.measure else None
+    stay.save()
+    return {
+        "departure_date": departure.isoformat(),
+        "exit_kind": exit_kind,
+        "positive_exit": stay.positive_exit,
+    }
+
+
+def _record_departure(referral, actor, data):
+    stay = Stay.objects.select_for_update().filter(referral=referral).first()
+    return Effect("", _close_stay(stay, data))
 
 
 def _check_day_centre_date(contact_date):
@@ -483,6 +581,13 @@ TRANSITIONS = {
         ),
         Transition(
             A.RECORD_ARRIVAL, frozenset({S.ACCEPTED}), S.ARRIVED, Side.HEAD, _record_arrival
+        ),
+        Transition(
+            A.RECORD_DEPARTURE,
+            frozenset({S.ARRIVED}),
+            S.DEPARTED,
+            Side.HEAD,
+            _record_departure,
         ),
         Transition(
             A.RECORD_NO_SHOW, frozenset({S.ACCEPTED}), S.NO_SHOW, Side.HEAD, _record_no_show
@@ -738,3 +843,59 @@ def reassign(referrals, actor: Actor, officer=None, second_contact=None) -> list
         for referral, followers in changed:
             notifications.ReferralReassigned(referral, followers).send()
     return [referral for referral, _followers in changed]
+
+
+# --- stays without referral -------------------------------------------------------------------
+
+
+@sensitive_variables()
+def record_arrival_without_referral(actor: Actor, **data) -> Stay:
+    """A resident who arrived before the portal existed (or outside it), entered by the head for
+    occupancy and the figures: no referral, only what the figures need."""
+    establishment = data.get("establishment")
+    establishment_id = getattr(establishment, "pk", establishment)
+    if not establishment_id:
+        raise ValidationError({"establishment": _("Choisissez l'établissement.")})
+    if not can_record_stays(actor, int(establishment_id)):
+        raise PermissionDenied
+    place_type = data.get("place_type") or ""
+    offered = place_types_of(establishment_id)
+    if offered and place_type not in offered:
+        raise ValidationError(
+            {"place_type": _("Choisissez un type de place que l'établissement publie.")}
+        )
+    arrival = _required(data.get("arrival_date"), "arrival_date", _("Indiquez la date d'arrivée."))
+    if arrival > timezone.localdate():
+        raise ValidationError({"arrival_date": _("La date d'arrivée ne peut pas être future.")})
+    birth_year = data.get("birth_year")
+    today = timezone.localdate()
+    if birth_year is not None and not (today.year - 100 <= birth_year <= today.year - 16):
+        raise ValidationError({"birth_year": _("Cette année de naissance n'est pas plausible.")})
+    gender = data.get("gender") or ""
+    if gender:
+        _choice(gender, Gender, "gender", _("Genre inconnu."))
+    measure = data.get("measure") or ""
+    if measure and measure not in MEASURE_SITUATIONS:
+        raise ValidationError({"measure": _("Choisissez une mesure (DDSE, SL, PE, LC ou LSC).")})
+    return Stay.objects.create(
+        establishment_id=establishment_id,
+        place_type=place_type,
+        arrival_date=arrival,
+        birth_year=birth_year,
+        gender=gender,
+        measure=measure,
+        justice_public=data.get("justice_public", True),
+        recorded_by=actor.user,
+    )
+
+
+@sensitive_variables()
+def record_departure_without_referral(stay: Stay, actor: Actor, **data) -> Stay:
+    """The departure of a stay entered without referral (a referral's stay ends through the
+    RECORD_DEPARTURE transition, which writes its history)."""
+    with transaction.atomic():
+        locked = Stay.objects.select_for_update().get(pk=stay.pk)
+        if locked.referral_id is not None or not can_record_stays(actor, locked.establishment_id):
+            raise PermissionDenied
+        _close_stay(locked, data)
+    return locked

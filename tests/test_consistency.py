@@ -245,7 +245,11 @@ PUBLIC_NAMESPACES = {
     "cms_api": "the public site's headless API",
     "data_inclusion_api": "the open data export of the establishments (data·inclusion)",
 }
-SAMPLE_ARGUMENTS = {"uuid": "7c6e0d5e-1d2b-4d5e-9a3b-2f1e0c9b8a77", "int": "1"}
+SAMPLE_ARGUMENTS = {
+    "uuid": "7c6e0d5e-1d2b-4d5e-9a3b-2f1e0c9b8a77",
+    "int": "1",
+    "commission_action": "avis-favorable",
+}
 
 
 def _sample_url(route: str) -> str:

@@ -5,6 +5,7 @@ from datetime import timedelta
 from django import forms
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from wagtail.models import Page
 
@@ -14,8 +15,18 @@ from cms.models import referral_targets
 from core.forms import DATE_WIDGET
 
 from .. import choices
-from ..choices import Action
+from ..choices import MEASURE_SITUATIONS, Action
 from ..models import CommissionSession
+from ..targets import place_capacity, place_types_of
+
+# Who reads a free-text field: said in its label, so that nobody writes an internal remark where
+# the partner reads it (internal remarks go to the internal notes).
+FOR_PARTNER = _("lu par le partenaire")
+INTERNAL = _("interne à la commission")
+INTERNAL_NOTES_HINT = _(
+    "Ce commentaire figure dans l'historique que le partenaire consulte. Une remarque interne "
+    "va dans les notes internes de la commission."
+)
 
 DECLINE_TEMPLATES = {
     choices.DeclineReason.NO_PLACE: _(
@@ -44,16 +55,42 @@ DECLINE_TEMPLATES = {
 }
 
 
-def sessions_of(establishment_id, upcoming_only=False):
-    sessions = CommissionSession.objects.filter(establishment_id=establishment_id)
-    if upcoming_only:
-        sessions = sessions.filter(date__gte=timezone.localdate())
-    return sessions.order_by("-date")
+# How far back a decision form offers the sessions already held.
+DECISION_SESSIONS_DAYS = 60
+
+
+def upcoming_sessions(establishment_id):
+    """Sessions to schedule a referral in: today's and later ones, soonest first."""
+    return (
+        CommissionSession.objects.filter(
+            establishment_id=establishment_id, date__gte=timezone.localdate()
+        )
+        .select_related("establishment")
+        .order_by("date")
+    )
+
+
+def held_sessions(establishment_id):
+    """Sessions a decision may be filed under: held today or lately, the latest first."""
+    today = timezone.localdate()
+    return (
+        CommissionSession.objects.filter(
+            establishment_id=establishment_id,
+            date__lte=today,
+            date__gte=today - timedelta(days=DECISION_SESSIONS_DAYS),
+        )
+        .select_related("establishment")
+        .order_by("-date")
+    )
 
 
 class SessionChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, session):
-        return session.date.strftime("%d/%m/%Y")
+        return f"{session.date:%d/%m/%Y} — {session.establishment.title}"
+
+
+def _labelled(label, reader):
+    return format_lazy("{} ({})", label, reader)
 
 
 class DecisionMixin(forms.Form):
@@ -66,18 +103,33 @@ class DecisionMixin(forms.Form):
         empty_label=_("— Hors séance (urgence) —"),
     )
     urgent_justification = forms.CharField(
-        label=_("Justification de l'urgence (décision hors séance)"),
+        label=_labelled(_("Justification de l'urgence (décision hors séance)"), INTERNAL),
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
         max_length=1000,
+        help_text=_("Obligatoire hors séance ; conservée dans l'historique de la commission."),
     )
 
     def __init__(self, *args, referral, **kwargs):
         super().__init__(*args, **kwargs)
         self.referral = referral
-        self.fields["session"].queryset = sessions_of(referral.target_id)
+        held = held_sessions(referral.target_id)
+        self.fields["session"].queryset = held
+        self.scheduled_later = None
         if referral.session_id:
-            self.fields["session"].initial = referral.session_id
+            if any(s.pk == referral.session_id for s in held):
+                self.fields["session"].initial = referral.session_id
+            elif referral.session.date > timezone.localdate():
+                self.scheduled_later = referral.session
+                self.fields["session"].help_text = _(
+                    "La demande est inscrite à la séance du %(date)s, qui n'a pas encore eu "
+                    "lieu : la décision en séance s'enregistrera ce jour-là. Pour décider "
+                    "maintenant, laissez « Hors séance (urgence) » et justifiez l'urgence."
+                ) % {"date": referral.session.date.strftime("%d/%m/%Y")}
+        if not self.fields["session"].help_text:
+            self.fields["session"].help_text = _(
+                "Seules les séances déjà tenues (aujourd'hui ou avant) sont proposées."
+            )
 
 
 class ReferralFormBase(forms.Form):
@@ -88,7 +140,7 @@ class ReferralFormBase(forms.Form):
 
 class RequestInfoForm(ReferralFormBase):
     message = forms.CharField(
-        label=_("Informations demandées au partenaire"),
+        label=_labelled(_("Informations demandées au partenaire"), FOR_PARTNER),
         widget=forms.Textarea(attrs={"rows": 5}),
         max_length=5000,
     )
@@ -101,18 +153,28 @@ class ScheduleForm(ReferralFormBase):
         empty_label=_("— Choisir —"),
         help_text=_("Pas de séance prévue ? Créez-la depuis « Séances de commission »."),
     )
-    comment = forms.CharField(label=_("Commentaire (facultatif)"), required=False, max_length=500)
+    comment = forms.CharField(
+        label=_labelled(_("Commentaire (facultatif)"), FOR_PARTNER),
+        required=False,
+        max_length=500,
+        help_text=INTERNAL_NOTES_HINT,
+    )
 
     def __init__(self, *args, referral, **kwargs):
         super().__init__(*args, referral=referral, **kwargs)
-        self.fields["session"].queryset = sessions_of(referral.target_id, upcoming_only=True)
+        upcoming = upcoming_sessions(referral.target_id)
+        self.fields["session"].queryset = upcoming
+        if referral.session_id and any(s.pk == referral.session_id for s in upcoming):
+            self.fields["session"].initial = referral.session_id
+        elif upcoming:
+            self.fields["session"].initial = upcoming[0].pk
 
 
 class AcceptForm(DecisionMixin):
     planned_admission_date = forms.DateField(label=_("Date d'admission prévue"), widget=DATE_WIDGET)
     place_type = forms.ChoiceField(label=_("Type de place"), choices=PlaceType.choices)
     conditions = forms.CharField(
-        label=_("Conditions (facultatif, lues par le partenaire)"),
+        label=_labelled(_("Conditions (facultatif)"), FOR_PARTNER),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=2000,
@@ -130,6 +192,14 @@ class AcceptForm(DecisionMixin):
         super().__init__(*args, referral=referral, **kwargs)
         if referral.release_date:
             self.fields["planned_admission_date"].initial = referral.release_date
+        offered = place_types_of(referral.target_id)
+        if offered:
+            self.fields["place_type"].choices = [
+                (code, label) for code, label in PlaceType.choices if code in offered
+            ]
+            self.fields["place_type"].help_text = _(
+                "Les types de places que l'établissement publie sur sa page."
+            )
 
 
 class DeclineForm(DecisionMixin):
@@ -139,7 +209,7 @@ class DeclineForm(DecisionMixin):
         widget=forms.Select(attrs={"data-decline-reason": ""}),
     )
     message = forms.CharField(
-        label=_("Message au partenaire"),
+        label=_labelled(_("Message au partenaire"), FOR_PARTNER),
         widget=forms.Textarea(attrs={"rows": 5, "data-decline-message": ""}),
         max_length=5000,
         help_text=_(
@@ -152,10 +222,16 @@ class DeclineForm(DecisionMixin):
 
 class ReorientForm(DecisionMixin):
     new_target = forms.ModelChoiceField(
-        label=_("Réorienter vers"), queryset=Page.objects.none(), empty_label=_("— Choisir —")
+        label=_("Réorienter vers"),
+        queryset=Page.objects.none(),
+        empty_label=_("— Choisir —"),
+        help_text=_(
+            "Seuls les établissements et programmes qui acceptent ce type de demande sont "
+            "proposés, avec leur public et leurs places."
+        ),
     )
     message = forms.CharField(
-        label=_("Message (lu par le partenaire et par l'autre commission)"),
+        label=_labelled(_("Message"), _("lu par le partenaire et par l'autre commission")),
         widget=forms.Textarea(attrs={"rows": 4}),
         max_length=5000,
         required=False,
@@ -164,14 +240,39 @@ class ReorientForm(DecisionMixin):
 
     def __init__(self, *args, referral, **kwargs):
         super().__init__(*args, referral=referral, **kwargs)
-        ids = [p.pk for p in referral_targets() if p.pk != referral.target_id]
-        self.fields["new_target"].queryset = Page.objects.filter(pk__in=ids).order_by("title")
-        self.fields["new_target"].label_from_instance = lambda page: page.title
+        pages = {
+            p.pk: p for p in referral_targets(referral.referral_type) if p.pk != referral.target_id
+        }
+        self.fields["new_target"].queryset = Page.objects.filter(pk__in=pages).order_by("title")
+        self.fields["new_target"].label_from_instance = lambda page: target_label(pages[page.pk])
+
+
+def target_label(page) -> str:
+    """An establishment or programme as a re-orientation offers it: its public and places."""
+    parts = [page.title]
+    publics = page.get_publics_display()
+    if publics:
+        parts.append(", ".join(str(p) for p in publics))
+    places = place_capacity(page)
+    if places:
+        parts.append(
+            ", ".join(f"{PlaceType(code).label} : {count}" for code, count in places.items())
+        )
+    return " — ".join(parts)
+
+
+def _partner_comment():
+    return forms.CharField(
+        label=_labelled(_("Commentaire (facultatif)"), FOR_PARTNER),
+        required=False,
+        max_length=500,
+        help_text=INTERNAL_NOTES_HINT,
+    )
 
 
 class ArrivalForm(ReferralFormBase):
     arrival_date = forms.DateField(label=_("Date d'arrivée"), widget=DATE_WIDGET)
-    comment = forms.CharField(label=_("Commentaire (facultatif)"), required=False, max_length=500)
+    comment = _partner_comment()
 
     def __init__(self, *args, referral, **kwargs):
         super().__init__(*args, referral=referral, **kwargs)
@@ -184,14 +285,116 @@ class NoShowForm(ReferralFormBase):
         required=False,
         widget=DATE_WIDGET,
     )
-    comment = forms.CharField(label=_("Commentaire (facultatif)"), required=False, max_length=500)
+    comment = _partner_comment()
 
 
 class CancelForm(ReferralFormBase):
     reason = forms.ChoiceField(
         label=_("Motif"), choices=[("", _("— Choisir —")), *choices.CancelReason.choices]
     )
-    comment = forms.CharField(label=_("Commentaire (facultatif)"), required=False, max_length=500)
+    comment = _partner_comment()
+
+
+YES_NO = [("", _("— Choisir —")), ("oui", _("Oui")), ("non", _("Non"))]
+
+
+class DepartureFields(forms.Form):
+    """The departure of a stay: date, coded exit, situation at exit, the measure's end."""
+
+    departure_date = forms.DateField(
+        label=_("Date de sortie de l'établissement"), widget=DATE_WIDGET
+    )
+    exit_kind = forms.ChoiceField(
+        label=_("Type de sortie"),
+        choices=[("", _("— Choisir —")), *choices.ExitKind.choices],
+        help_text=_(
+            "Une sortie vers un logement, un autre hébergement, un emploi ou une formation compte "
+            "comme « sortie positive » dans le bilan."
+        ),
+    )
+    exit_employment = forms.BooleanField(label=_("En emploi à la sortie"), required=False)
+    exit_training = forms.BooleanField(label=_("En formation à la sortie"), required=False)
+    measure_completed = forms.TypedChoiceField(
+        label=_("La mesure a-t-elle été menée à son terme ?"),
+        choices=YES_NO,
+        coerce=lambda value: value == "oui",
+        empty_value=None,
+        required=False,
+    )
+
+    def __init__(self, *args, stay, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.stay = stay
+        if stay is None or not stay.measure:
+            del self.fields["measure_completed"]
+        else:
+            self.fields["measure_completed"].required = True
+            self.fields["measure_completed"].help_text = _("Mesure suivie : %(m)s.") % {
+                "m": stay.get_measure_display()
+            }
+
+
+class DepartureForm(DepartureFields):
+    def __init__(self, *args, referral, **kwargs):
+        stay = getattr(referral, "stay", None)
+        super().__init__(*args, stay=stay, **kwargs)
+        self.referral = referral
+
+
+MEASURE_CHOICES = [
+    ("", _("Aucune mesure pendant le séjour")),
+    *[
+        (code, label)
+        for code, label in choices.current_choices("judicial_situation")
+        if code in MEASURE_SITUATIONS
+    ],
+]
+
+
+class StayWithoutReferralForm(forms.Form):
+    """An "arrivée sans orientation": a resident entered for occupancy and the figures, with
+    only what the figures need (no name)."""
+
+    establishment = forms.ModelChoiceField(
+        label=_("Établissement"), queryset=Page.objects.none(), empty_label=_("— Choisir —")
+    )
+    place_type = forms.ChoiceField(
+        label=_("Type de place"), choices=[("", _("— Choisir —")), *PlaceType.choices]
+    )
+    arrival_date = forms.DateField(label=_("Date d'arrivée"), widget=DATE_WIDGET)
+    birth_year = forms.IntegerField(
+        label=_("Année de naissance"), min_value=1900, max_value=2100, required=False
+    )
+    gender = forms.ChoiceField(
+        label=_("Genre"),
+        choices=[("", _("— Non renseigné —")), *choices.Gender.choices],
+        required=False,
+    )
+    measure = forms.ChoiceField(
+        label=_("Mesure pendant le séjour"), choices=MEASURE_CHOICES, required=False
+    )
+
+    def __init__(self, *args, establishments, **kwargs):
+        super().__init__(*args, **kwargs)
+        by_pk = {p.pk: p for p in establishments}
+        self.fields["establishment"].queryset = Page.objects.filter(pk__in=by_pk).order_by("title")
+        self.fields["establishment"].label_from_instance = lambda page: page.title
+        if len(by_pk) == 1:
+            self.fields["establishment"].initial = next(iter(by_pk))
+        offered = sorted({t for p in establishments for t in place_capacity(p)})
+        if offered:
+            self.fields["place_type"].choices = [
+                ("", _("— Choisir —")),
+                *[(code, label) for code, label in PlaceType.choices if code in offered],
+            ]
+
+
+class ProjectionForm(forms.Form):
+    """The date at which the queue projects free places."""
+
+    a_la_date = forms.DateField(
+        label=_("Places libres projetées au"), required=False, widget=DATE_WIDGET
+    )
 
 
 class NoteForm(forms.Form):

@@ -8,8 +8,9 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
-from django.http import Http404
+from django.http import Http404, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -20,21 +21,22 @@ from django.views.decorators.http import require_POST
 from cms.choices import PlaceType
 from cms.models import EstablishmentPage, ProgrammePage
 
-from .. import journal, retention, workflow
+from .. import journal, occupancy, retention, workflow
 from ..choices import Action, Status
 from ..duplicates import commission_duplicates
 from ..filters import ReferralFilter, filter_data
-from ..models import Referral, ReferralEvent
+from ..models import QUEUE_OPEN_STATUSES, Referral, ReferralEvent
 from ..permissions import (
     actor_for,
     can_keep_sessions,
+    can_record_stays,
     commission_or_404,
     get_visible_or_404,
     plays,
     visible_referrals,
     visible_sessions,
+    visible_stays,
 )
-from ..targets import get_target
 from . import forms as cf
 
 COLUMN_SIZE = 50
@@ -42,6 +44,7 @@ CLOSED = [
     Status.DECLINED,
     Status.REORIENTED,
     Status.ARRIVED,
+    Status.DEPARTED,
     Status.NO_SHOW,
     Status.CANCELLED,
     Status.WITHDRAWN,
@@ -76,12 +79,28 @@ ACTIONS = {
         gettext_lazy("Demande réorientée ; l'autre commission et le partenaire sont prévenus."),
     ),
     Action.RECORD_ARRIVAL: (cf.ArrivalForm, gettext_lazy("Arrivée enregistrée.")),
+    Action.RECORD_DEPARTURE: (
+        cf.DepartureForm,
+        gettext_lazy("Sortie enregistrée ; le partenaire est prévenu."),
+    ),
     Action.RECORD_NO_SHOW: (cf.NoShowForm, gettext_lazy("Absence enregistrée.")),
     Action.CANCEL: (cf.CancelForm, gettext_lazy("Admission annulée.")),
 }
 TITLES = {
     Action.REORIENT: gettext_lazy("Réorienter vers un autre établissement"),
     Action.RECORD_NO_SHOW: gettext_lazy("La personne ne s'est pas présentée"),
+}
+# What each action page's button does.
+SUBMIT_LABELS = {
+    Action.REQUEST_INFO: gettext_lazy("Envoyer la demande d'informations"),
+    Action.SCHEDULE: gettext_lazy("Inscrire à cette séance"),
+    Action.ACCEPT: gettext_lazy("Rendre un avis favorable"),
+    Action.DECLINE: gettext_lazy("Rendre un avis défavorable"),
+    Action.REORIENT: gettext_lazy("Réorienter la demande"),
+    Action.RECORD_ARRIVAL: gettext_lazy("Enregistrer l'arrivée"),
+    Action.RECORD_DEPARTURE: gettext_lazy("Enregistrer la sortie"),
+    Action.RECORD_NO_SHOW: gettext_lazy("Enregistrer l'absence"),
+    Action.CANCEL: gettext_lazy("Annuler l'admission"),
 }
 
 
@@ -113,7 +132,11 @@ def queue(request):
     now = timezone.now()
     today = timezone.localdate()
     recent = now - timedelta(days=30)
-    counts = filtered.aggregate(
+    # Only the rows the columns can show are counted (open ones, and those closed lately): the
+    # closed past, most of the table, stays out of the scan (partial indexes, see Referral.Meta).
+    counts = filtered.filter(
+        Q(status__in=QUEUE_OPEN_STATUSES) | Q(status__in=CLOSED, status_changed_at__gte=recent)
+    ).aggregate(
         **{
             key: Count("pk", filter=Q(status__in=statuses))
             if key != "closed"
@@ -136,16 +159,13 @@ def queue(request):
         rows = list(rows.select_related("organisation", "target")[:COLUMN_SIZE])
         columns.append({"key": key, "label": label, "count": counts[key], "rows": rows})
     waiting_limit = now - timedelta(days=settings.REFERRAL_WAITING_DAYS)
-    awaiting = dict(
-        base.filter(status=Status.ACCEPTED)
-        .order_by()
-        .values_list("target_id")
-        .annotate(n=Count("pk"))
-    )
-    capacity = [
-        {"page": page, "places": page.places_summary(), "awaiting": awaiting.get(page.pk, 0)}
-        for page in scope
-    ]
+    projection_form = cf.ProjectionForm(request.GET or None)
+    projection = (
+        projection_form.cleaned_data["a_la_date"]
+        if projection_form.is_bound and projection_form.is_valid()
+        else None
+    ) or today + timedelta(days=PROJECTION_DAYS)
+    capacity = occupancy.occupancy(scope, until=projection)
     batchable = [r.pk for c in columns if c["key"] in ("new", "scheduled") for r in c["rows"]]
     journal.record_rows(actor, journal.Kind.LIST, [r for c in columns for r in c["rows"]])
     still_open = [r.pk for c in columns if c["key"] != "closed" for r in c["rows"]]
@@ -170,6 +190,8 @@ def queue(request):
             "filter": filterset,
             "columns": columns,
             "capacity": capacity,
+            "projection": projection,
+            "projection_form": projection_form,
             "soon": today + timedelta(days=7),
             "today": today,
             "waiting_limit": waiting_limit,
@@ -181,34 +203,50 @@ def queue(request):
     )
 
 
+# The queue projects free places this many days ahead unless another date is chosen.
+PROJECTION_DAYS = 14
+
+
 def capacity_warning(referral, place_type=None) -> str | None:
-    """A warning (not a refusal) when accepting would go beyond the establishment's places."""
-    page = get_target(referral.target_id)
-    if page is None:
+    """A warning (not a refusal) when accepting would go beyond the establishment's places:
+    the people present (stays without departure) and those accepted awaiting their arrival."""
+    state = occupancy.of_target(referral.target_id)
+    if state is None or not state.capacity:
         return None
-    places = dict(page.places_summary())
-    total = sum(places.values())
-    awaiting = Referral.objects.filter(target_id=referral.target_id, status=Status.ACCEPTED)
-    awaiting_total = awaiting.count()
-    if total and awaiting_total >= total:
+    if state.free_then <= 0:
         return _(
-            "Attention : %(n)s personnes acceptées attendent déjà leur arrivée pour %(total)s "
-            "places au total."
-        ) % {"n": awaiting_total, "total": total}
+            "Attention : %(present)s personnes présentes et %(n)s acceptées en attente d'arrivée "
+            "pour %(total)s places au total."
+        ) % {"present": state.occupied, "n": state.awaiting, "total": state.capacity}
     if place_type in PlaceType.values:  # a posted value outside the vocabulary is the form's error
         label = PlaceType(place_type).label
-        of_type = places.get(label, 0)
-        awaiting_of_type = awaiting.filter(place_type=place_type).count()
-        if of_type == 0:
+        line = state.line(place_type)
+        if line is None or not line.capacity:
             return _("Attention : l'établissement n'affiche aucune place de type « %(t)s ».") % {
                 "t": label
             }
-        if awaiting_of_type >= of_type:
+        if line.free_then <= 0:
             return _(
-                "Attention : %(n)s personnes acceptées attendent déjà une place « %(t)s » "
-                "(%(places)s places)."
-            ) % {"n": awaiting_of_type, "t": label, "places": of_type}
+                "Attention : %(present)s personnes présentes et %(n)s acceptées en attente "
+                "d'arrivée pour %(places)s places « %(t)s »."
+            ) % {
+                "present": line.occupied,
+                "n": line.awaiting,
+                "t": label,
+                "places": line.capacity,
+            }
     return None
+
+
+@login_required
+def legacy_action(request, pk, action):
+    """The first version's English action addresses: a permanent redirect to the French one."""
+    if action not in ACTIONS:
+        raise Http404
+    return HttpResponsePermanentRedirect(
+        reverse("commission:act", args=[pk, Action(action)])
+        + (f"?{request.META['QUERY_STRING']}" if request.META.get("QUERY_STRING") else "")
+    )
 
 
 @login_required
@@ -217,7 +255,6 @@ def act(request, pk, action):
     """One form per commission action; the workflow decides whether it is allowed."""
     if action not in ACTIONS:
         raise Http404
-    action = Action(action)
     actor = commission_or_404(actor_for(request))
     referral = get_visible_or_404(actor, pk, visible_referrals(actor).select_related("target"))
     form_class, success = ACTIONS[action]
@@ -241,11 +278,7 @@ def act(request, pk, action):
         except workflow.TransitionNotAllowed as error:
             form.add_error(None, str(error))
         except ValidationError as error:
-            if hasattr(error, "error_dict"):
-                for field, errors in error.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
-            else:
-                form.add_error(None, error.messages)
+            _add_errors(form, error)
         except PermissionDenied as error:
             raise Http404 from error
         else:
@@ -259,6 +292,7 @@ def act(request, pk, action):
             "referral": referral,
             "title": title,
             "action": action,
+            "submit_label": SUBMIT_LABELS[action],
             "warning": warning,
             "decline_templates": {k: str(v) for k, v in cf.DECLINE_TEMPLATES.items()},
         },
@@ -375,19 +409,34 @@ def _redirect_back(target):
 @login_required
 def session_list(request):
     actor = commission_or_404(actor_for(request))
-    sessions = visible_sessions(actor).annotate(
-        agenda_size=Count("referrals", filter=Q(referrals__status=Status.UNDER_REVIEW))
-    )
     today = timezone.localdate()
+    sessions = visible_sessions(actor)
+    upcoming = list(sessions.filter(date__gte=today).order_by("date", "establishment__title"))
+    past = list(sessions.filter(date__lt=today).order_by("-date")[:30])
+    sizes = _agenda_sizes([s.pk for s in [*upcoming, *past]])
+    for session in [*upcoming, *past]:
+        session.agenda_size = sizes.get(session.pk, 0)
+        session.minutes_missing = session.date < today and not session.minutes.strip()
     return render(
         request,
         "referrals/commission/sessions.html",
-        {
-            "upcoming": [s for s in sessions if s.date >= today][::-1],
-            "past": [s for s in sessions if s.date < today][:30],
-            "can_create": bool(actor.commission_targets),
-        },
+        {"upcoming": upcoming, "past": past, "can_create": bool(actor.commission_targets)},
     )
+
+
+def _scheduled_events(session_ids):
+    """The SCHEDULE events that put referrals on these sessions' agendas: the agenda is what
+    was scheduled, whatever happened to the referral since."""
+    return ReferralEvent.objects.filter(action=Action.SCHEDULE, data__session__in=session_ids)
+
+
+def _agenda_sizes(session_ids) -> dict[int, int]:
+    sizes: dict[int, set] = {}
+    for session_id, referral_id in _scheduled_events(session_ids).values_list(
+        "data__session", "referral_id"
+    ):
+        sizes.setdefault(int(session_id), set()).add(referral_id)
+    return {pk: len(ids) for pk, ids in sizes.items()}
 
 
 @login_required
@@ -413,32 +462,45 @@ def session_edit(request, pk=None):
     )
 
 
+DECISIONS = [Action.ACCEPT, Action.DECLINE, Action.REORIENT]
+
+
 def _session_context(actor, session):
-    agenda = list(
-        visible_referrals(actor)
-        .filter(session=session)
-        .select_related("organisation", "target")
-        .order_by("release_date", "reference")
-    )
+    """A session's record as it was: its agenda is every referral scheduled to it (kept after
+    the decision, a re-scheduling or a contest), each with the decision taken in this session;
+    its decision record, those decisions, by whom, with the members present."""
+    scheduled = _scheduled_events([session.pk]).values("referral_id")
     decisions = list(
-        ReferralEvent.objects.filter(
-            action__in=[Action.ACCEPT, Action.DECLINE, Action.REORIENT], data__session=session.pk
-        )
+        ReferralEvent.objects.filter(action__in=DECISIONS, data__session=session.pk)
         .select_related("referral", "actor")
         .order_by("created_at")
     )
+    decided = {event.referral_id: event for event in decisions}
+    agenda = list(
+        visible_referrals(actor)
+        .filter(Q(pk__in=scheduled) | Q(session=session))
+        .select_related("organisation", "target")
+        .order_by("release_date", "reference")
+    )
+    for referral in agenda:
+        referral.session_decision = decided.get(referral.pk)
     return {
         "session": session,
-        "agenda": [r for r in agenda if r.status == Status.UNDER_REVIEW],
+        "agenda": agenda,
         "decisions": decisions,
         "members": list(session.members_present.all()),
         "can_edit": can_keep_sessions(actor, session.establishment_id),
+        "held": session.date <= timezone.localdate(),
     }
 
 
 def _shown(context) -> list:
     """The referrals a session's page or documents show."""
-    return [*context["agenda"], *(event.referral for event in context["decisions"])]
+    return list(
+        {
+            r.pk: r for r in [*context["agenda"], *(e.referral for e in context["decisions"])]
+        }.values()
+    )
 
 
 @login_required
@@ -460,3 +522,83 @@ def session_print(request, pk, document):
     context["document"] = document
     journal.record_rows(actor, journal.Kind.PRINT, _shown(context), document=document)
     return render(request, "referrals/commission/session_print.html", context)
+
+
+# --- stays ----------------------------------------------------------------------------------
+
+
+@login_required
+def stays(request):
+    """Who is in the establishments now (stays without departure), beside their places; heads
+    record arrivals without referral and their departures here."""
+    actor = commission_or_404(actor_for(request))
+    targets = _targets(actor)
+    current = list(
+        visible_stays(actor)
+        .filter(departure_date__isnull=True, establishment_id__in=[p.pk for p in targets])
+        .select_related("referral", "establishment")
+        .order_by("establishment__title", "arrival_date")
+    )
+    journal.record_rows(actor, journal.Kind.LIST, [s.referral for s in current if s.referral])
+    return render(
+        request,
+        "referrals/commission/stays.html",
+        {
+            "stays": current,
+            "capacity": occupancy.occupancy(targets),
+            "head_targets": actor.head_targets,
+            "can_add": any(can_record_stays(actor, p.pk) for p in targets),
+        },
+    )
+
+
+@login_required
+@sensitive_post_parameters()
+def stay_create(request):
+    """An "arrivée sans orientation": a resident entered by the head."""
+    actor = commission_or_404(actor_for(request))
+    establishments = [p for p in _targets(actor) if can_record_stays(actor, p.pk)]
+    if not establishments:
+        raise Http404
+    form = cf.StayWithoutReferralForm(request.POST or None, establishments=establishments)
+    if request.method == "POST" and form.is_valid():
+        try:
+            workflow.record_arrival_without_referral(actor, **form.cleaned_data)
+        except ValidationError as error:
+            _add_errors(form, error)
+        except PermissionDenied as error:
+            raise Http404 from error
+        else:
+            messages.success(request, _("Arrivée sans orientation enregistrée."))
+            return redirect("commission:stays")
+    return render(request, "referrals/commission/stay_form.html", {"form": form})
+
+
+@login_required
+@sensitive_post_parameters()
+def stay_departure(request, pk):
+    """The departure of a stay entered without referral (a referral's goes through its page)."""
+    actor = commission_or_404(actor_for(request))
+    stay = get_object_or_404(visible_stays(actor), pk=pk, referral__isnull=True)
+    if not can_record_stays(actor, stay.establishment_id):
+        raise Http404
+    form = cf.DepartureFields(request.POST or None, stay=stay)
+    if request.method == "POST" and form.is_valid():
+        try:
+            workflow.record_departure_without_referral(stay, actor, **form.cleaned_data)
+        except ValidationError as error:
+            _add_errors(form, error)
+        except PermissionDenied as error:
+            raise Http404 from error
+        else:
+            messages.success(request, _("Sortie enregistrée."))
+            return redirect("commission:stays")
+    return render(request, "referrals/commission/stay_departure.html", {"form": form, "stay": stay})
+
+
+def _add_errors(form, error: ValidationError):
+    if hasattr(error, "error_dict"):
+        for name, errors in error.message_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, error.messages)

@@ -15,6 +15,7 @@ from .. import workflow
 from ..choices import Action
 from ..models import CommissionSession, Referral
 from ..permissions import Actor
+from ..targets import place_types_of
 
 NAMESPACE = uuid.UUID("6f1c9a1e-8a52-4e43-9f3e-5b7d1c2a0e11")
 
@@ -111,7 +112,7 @@ def _payload(action, referral, pages):
         },
         Action.ACCEPT: {
             "planned_admission_date": today + timedelta(days=12),
-            "place_type": "insertion",
+            "place_type": (place_types_of(referral.target_id) or ["insertion"])[0],
             **in_session,
         },
         Action.DECLINE: {

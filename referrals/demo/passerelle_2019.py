@@ -24,7 +24,7 @@ from accounts.models import User
 from core.notifications import muted
 
 from .. import workflow
-from ..choices import Action
+from ..choices import Action, ExitKind
 from ..models import CommissionSession, Message, ReferenceCounter, Referral, ReferralEvent
 from ..permissions import Actor
 from .base import establishments
@@ -168,6 +168,16 @@ def _check_shape():
 
 
 _check_shape()
+
+
+# How the 2019 shelter stays ended (cycled over the arrivals).
+SHELTER_EXITS = [
+    ExitKind.OTHER_ACCOMMODATION,
+    ExitKind.OTHER_ACCOMMODATION,
+    ExitKind.AUTONOMOUS_HOUSING,
+    ExitKind.LEFT_WITHOUT_NOTICE,
+    ExitKind.JOB_OR_TRAINING,
+]
 
 
 def _at(day: date, hour: int, minute: int = 0) -> datetime:
@@ -333,8 +343,18 @@ def _load_one(index, person, key, pages, actors) -> int:
             conditions=CONDITIONS[index % len(CONDITIONS)],
         )
         if code == "A":
-            last_step = _at(release, 17, 30)
-            step(Action.RECORD_ARRIVAL, head, last_step, arrival_date=release)
+            step(Action.RECORD_ARRIVAL, head, _at(release, 17, 30), arrival_date=release)
+            # A shelter's stay lasts a few weeks: every 2019 stay has ended since.
+            departure = release + timedelta(days=20 + index % 40)
+            last_step = _at(departure, 11)
+            step(
+                Action.RECORD_DEPARTURE,
+                head,
+                last_step,
+                departure_date=departure,
+                exit_kind=SHELTER_EXITS[index % len(SHELTER_EXITS)],
+                measure_completed=True,
+            )
         elif code == "N":
             last_step = _at(release + timedelta(days=2), 9, 30)
             step(
@@ -406,8 +426,18 @@ def _reorient(referral, session_day, release, consent_date, actors, since, step)
         conditions="Accueil en place d'insertion le jour de la sortie.",
     )
     _stamp([linked.pk], accepted, since)
-    arrived = _at(release, 16)
     workflow.perform(linked, Action.RECORD_ARRIVAL, aug_head, arrival_date=release)
+    _stamp([linked.pk], _at(release, 16), since)
+    departure = release + timedelta(days=240)  # an insertion stay of about eight months
+    arrived = _at(departure, 10)
+    workflow.perform(
+        linked,
+        Action.RECORD_DEPARTURE,
+        aug_head,
+        departure_date=departure,
+        exit_kind=ExitKind.AUTONOMOUS_HOUSING,
+        measure_completed=True,
+    )
     _stamp([linked.pk], arrived, since)
     Referral.objects.filter(pk=linked.pk).update(
         reference=ReferenceCounter.next_reference(YEAR),

@@ -30,7 +30,7 @@ from ..choices import Action, Status
 from ..documents import certificates
 from ..duplicates import possible_duplicates
 from ..filters import SEARCH_FIELD, ReferralFilter, filter_data
-from ..models import Referral
+from ..models import Referral, Stay
 from ..permissions import (
     OPEN_STATUSES,
     Side,
@@ -115,8 +115,22 @@ def referral_list(request):
     if export in ("csv", "xlsx") and actor.is_partner:
         return _export(actor, queryset, export)
     queryset = work.with_unread(queryset, actor.user)
-    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
-    counts = dict(base.order_by().values_list("status").annotate(n=Count("pk")))
+    # COUNT(*) so that PostgreSQL can answer from the (organisation, status) index alone.
+    counts = dict(base.order_by().values_list("status").annotate(n=Count("*")))
+    filtered = (
+        filterset.is_bound
+        and filterset.is_valid()
+        and any(
+            value not in (None, "", [])
+            for name, value in filterset.form.cleaned_data.items()
+            if name != "ordering"
+        )
+    )
+    # Unfiltered, the list's length is the sum of the status counts: no second count.
+    paginator = Paginator(queryset, PAGE_SIZE)
+    if not filtered:
+        paginator.count = sum(counts.values())
+    page = paginator.get_page(request.GET.get("page"))
     today = timezone.localdate()
     soon = (
         base.filter(
@@ -358,6 +372,7 @@ def referral_detail(request, pk):
         {
             "referral": referral,
             "events": events,
+            "stay": Stay.objects.filter(referral=referral).first(),
             "history": history,
             "thread": thread,
             "news": work.news_since(actor.user, seen_before, events, thread),

@@ -64,7 +64,7 @@ def test_a_whole_commission_from_information_request_to_arrival(
     page.get_by_label("Informations demandées au partenaire").fill(
         "Pouvez-vous confirmer la date de levée d'écrou ?"
     )
-    page.get_by_role("button", name="Enregistrer").click()
+    page.get_by_role("button", name="Envoyer la demande d'informations").click()
     expect(page.get_by_text("Demande d'informations envoyée au partenaire.")).to_be_visible()
 
     # 2. The officer answers.
@@ -82,7 +82,7 @@ def test_a_whole_commission_from_information_request_to_arrival(
     expect(page.get_by_text("Levée d'écrou confirmée pour la date prévue.").first).to_be_visible()
     page.get_by_role("link", name="Inscrire en commission").click()
     page.get_by_label("Séance de commission").select_option(str(session.pk))
-    page.get_by_role("button", name="Enregistrer").click()
+    page.get_by_role("button", name="Inscrire à cette séance").click()
     expect(page.get_by_text("Demande inscrite à l'ordre du jour.")).to_be_visible()
 
     # 4. The head accepts it in the session.
@@ -95,12 +95,12 @@ def test_a_whole_commission_from_information_request_to_arrival(
     head_page.get_by_label("Date d'admission prévue").fill(timezone.localdate().isoformat())
     head_page.get_by_label("Type de place").select_option("urgence")
     head_page.get_by_label("Séance de commission").select_option(str(session.pk))
-    head_page.get_by_role("button", name="Enregistrer").click()
+    head_page.get_by_role("button", name="Rendre un avis favorable").click()
     expect(head_page.get_by_text("Avis favorable enregistré")).to_be_visible()
 
     # 5. Later, the head records the arrival.
     head_page.get_by_role("link", name="Enregistrer l'arrivée").click()
-    head_page.get_by_role("button", name="Enregistrer").click()
+    head_page.get_by_role("button", name="Enregistrer l'arrivée").click()
     expect(head_page.get_by_text("Arrivée enregistrée.")).to_be_visible()
 
     # 6. The officer sees each step in the timeline.

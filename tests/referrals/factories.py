@@ -9,11 +9,13 @@ status. Emails are muted while the history is written: history is not news.
 
 Traits, in the style of les-emplois' `tests/job_applications/factories.py`: `submitted`,
 `info_requested`, `scheduled`, `accepted`, `declined`, `reoriented`, `arrived`, `no_show`,
-`cancelled`, `withdrawn`, `expired`, `contested`. `status=Status.ACCEPTED` means `accepted=True`.
+`cancelled`, `withdrawn`, `expired`, `contested`, `departed` (arrived, then left).
+`status=Status.ACCEPTED` means `accepted=True`.
 
 Fields that a transition writes are the data of that transition: `session` (the scheduling),
 `planned_admission_date`, `place_type`, `decline_reason`, `decision_message`, `arrival_date`,
-`day_centre_contact_date`, `cancel_reason`, `withdraw_reason`. `status_changed_at` moves the whole
+`day_centre_contact_date`, `cancel_reason`, `withdraw_reason`; and of the departure (not fields of
+the referral but of its stay): `departure_date`, `exit_kind`. `status_changed_at` moves the whole
 history back in time so that its last change happened then."""
 
 import uuid
@@ -118,6 +120,7 @@ PATHS = {
     Status.DECLINED: [A.SUBMIT, A.SCHEDULE, A.DECLINE],
     Status.REORIENTED: [A.SUBMIT, A.SCHEDULE, A.REORIENT],
     Status.ARRIVED: [*_DECIDED, A.RECORD_ARRIVAL],
+    Status.DEPARTED: [*_DECIDED, A.RECORD_ARRIVAL, A.RECORD_DEPARTURE],
     Status.NO_SHOW: [*_DECIDED, A.RECORD_NO_SHOW],
     Status.CANCELLED: [*_DECIDED, A.CANCEL],
 }
@@ -145,6 +148,8 @@ WRITTEN_BY = {
     "day_centre_contact_date": A.RECORD_NO_SHOW,
     "cancel_reason": A.CANCEL,
     "withdraw_reason": A.WITHDRAW,
+    "departure_date": A.RECORD_DEPARTURE,
+    "exit_kind": A.RECORD_DEPARTURE,
 }
 
 
@@ -170,7 +175,7 @@ class _History:
     def data(self, action, referral) -> dict:
         given = self.given
         today = timezone.localdate()
-        if referral.session_id:
+        if referral.session_id and referral.session.date <= today:
             decision = {"session": referral.session_id}
         else:
             decision = {"urgent_justification": "Sortie avancée par le juge."}
@@ -202,6 +207,12 @@ class _History:
             return {"new_target": new_target, "message": "Projet plus adapté là-bas.", **decision}
         if action == A.RECORD_ARRIVAL:
             return {"arrival_date": given.get("arrival_date", today)}
+        if action == A.RECORD_DEPARTURE:
+            return {
+                "departure_date": given.get("departure_date", today),
+                "exit_kind": given.get("exit_kind", "logement_autonome"),
+                "measure_completed": True,
+            }
         if action == A.RECORD_NO_SHOW:
             return {"day_centre_contact_date": given.get("day_centre_contact_date")}
         if action == A.CANCEL:
@@ -268,6 +279,7 @@ class ReferralFactory(factory.django.DjangoModelFactory):
         cancelled = factory.Trait(status=Status.CANCELLED)
         withdrawn = factory.Trait(status=Status.WITHDRAWN)
         expired = factory.Trait(status=Status.EXPIRED)
+        departed = factory.Trait(status=Status.DEPARTED)
         contested = factory.Trait(status=Status.UNDER_REVIEW, contest=True)
 
     @classmethod
@@ -313,4 +325,4 @@ class CommissionSessionFactory(factory.django.DjangoModelFactory):
         model = "referrals.CommissionSession"
 
     establishment = factory.SubFactory(EstablishmentFactory)
-    date = factory.LazyFunction(lambda: timezone.localdate() + timedelta(days=2))
+    date = factory.LazyFunction(timezone.localdate)  # held today: decisions may be filed under it

@@ -104,6 +104,7 @@ ACTION_STATUS = {
     Action.DECLINE: Status.UNDER_REVIEW,
     Action.REORIENT: Status.SUBMITTED,
     Action.RECORD_ARRIVAL: Status.ACCEPTED,
+    Action.RECORD_DEPARTURE: Status.ARRIVED,
     Action.RECORD_NO_SHOW: Status.ACCEPTED,
     Action.CANCEL: Status.ACCEPTED,
 }
@@ -127,6 +128,12 @@ def valid_post(action, referral, other):
         },
         Action.REORIENT: {"new_target": other.pk, "urgent_justification": "Sortie demain."},
         Action.RECORD_ARRIVAL: {"arrival_date": TODAY().isoformat()},
+        Action.RECORD_DEPARTURE: {
+            "departure_date": TODAY().isoformat(),
+            "exit_kind": "emploi_formation",
+            "exit_employment": "on",
+            "measure_completed": "oui",
+        },
         Action.RECORD_NO_SHOW: {},
         Action.CANCEL: {"reason": "sans_nouvelles"},
     }[action]
@@ -205,6 +212,20 @@ def test_role_action_establishment_matrix(passerelle, augustins, role, action):
         assert referral.decline_reason == "pas_de_place"
     if action == Action.RECORD_ARRIVAL:
         assert referral.arrival_date == TODAY()
+        stay = referral.stay
+        assert (stay.establishment_id, stay.arrival_date, stay.departure_date) == (
+            passerelle.pk,
+            TODAY(),
+            None,
+        )
+    if action == Action.RECORD_DEPARTURE:
+        stay = referral.stay
+        assert (stay.departure_date, stay.exit_kind, stay.exit_employment) == (
+            TODAY(),
+            "emploi_formation",
+            True,
+        )
+        assert (stay.measure, stay.measure_completed, stay.positive_exit) == ("pse", True, True)
     if action == Action.CANCEL:
         assert referral.cancel_reason == "sans_nouvelles"
 
@@ -304,7 +325,7 @@ def test_outcomes_and_capacity_warning(passerelle, head):
     referral = ReferralFactory(target=passerelle, status=Status.SUBMITTED)
     client = as_user(head)
     page = text(client.get(reverse("commission:act", args=[referral.pk, Action.ACCEPT])))
-    assert "attendent déjà leur arrivée" in page
+    assert "0 personnes présentes et 1 acceptées en attente d'arrivée pour 1 places" in page
     accepted = ReferralFactory(target=passerelle, status=Status.ACCEPTED)
     client.post(
         reverse("commission:act", args=[accepted.pk, Action.RECORD_NO_SHOW]),
@@ -317,7 +338,7 @@ def test_outcomes_and_capacity_warning(passerelle, head):
 
 def test_decline_notifies_the_officer_with_the_reason_on_the_portal(passerelle, head):
     referral = ReferralFactory(target=passerelle, status=Status.UNDER_REVIEW)
-    session = CommissionSessionFactory(establishment=passerelle)
+    session = CommissionSessionFactory(establishment=passerelle, date=TODAY())
     mail.outbox.clear()
     as_user(head).post(
         reverse("commission:act", args=[referral.pk, Action.DECLINE]),

@@ -23,6 +23,7 @@ TRAITS = {
     "declined": Status.DECLINED,
     "reoriented": Status.REORIENTED,
     "arrived": Status.ARRIVED,
+    "departed": Status.DEPARTED,
     "no_show": Status.NO_SHOW,
     "cancelled": Status.CANCELLED,
     "withdrawn": Status.WITHDRAWN,

@@ -1,15 +1,18 @@
 """Benchmark (not a test): the commission queue's median time and query count for several
-numbers of referrals (default 1,000 and 100,000). Everything is rolled back at the end."""
+numbers of referrals (default 1,000 and 100,000), for a head of every establishment and for
+management, and the ratio between the sizes. The data is realistic: a few hundred referrals in
+flight, the rest closed in the past (`referrals.benchmark.build_referrals`). Everything is rolled
+back at the end."""
 
 import time
 
 from django.core.management.base import BaseCommand
-from django.db import transaction
+from django.db import connection, transaction
 from django.test import Client
 
 from accounts.models import InternalRole, Membership, Organisation
 from cms.models import referral_targets
-from referrals.benchmark import Rollback, build_referrals, measure, partner
+from referrals.benchmark import Rollback, build_referrals, compare, measure, partner
 
 
 class Command(BaseCommand):
@@ -24,18 +27,35 @@ class Command(BaseCommand):
         if not targets:
             self.stderr.write("Aucun établissement n'accepte d'orientation : lancez `make demo`.")
             return
+        by_size = {}
         for size in sizes:
             try:
                 with transaction.atomic():
-                    self.run(size, repeat, targets)
+                    by_size[size] = self.run(size, repeat, targets)
                     raise Rollback
             except Rollback:
                 pass
+        compare(self.stdout, by_size)
+
+    def client_for(self, internal, role, targets):
+        member = partner()
+        member.delete()
+        membership = Membership.objects.create(user=member.user, organisation=internal)
+        for target in targets if role == InternalRole.Role.HEAD else [None]:
+            InternalRole.objects.create(membership=membership, role=role, establishment=target)
+        client = Client()
+        client.force_login(membership.user, backend="django.contrib.auth.backends.ModelBackend")
+        session = client.session
+        session["current_organisation_id"] = internal.pk
+        session.save()
+        return client
 
     def run(self, size, repeat, targets):
         sender = partner()
         start = time.perf_counter()
         build_referrals(size, sender, targets)
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE referrals_referral")
         self.stdout.write(
             f"\n{size} orientations créées en {time.perf_counter() - start:.1f} s "
             f"({len(targets)} établissements)"
@@ -43,30 +63,18 @@ class Command(BaseCommand):
         internal = Organisation.objects.filter(kind=Organisation.Kind.ILOT).first() or (
             Organisation.objects.create(name="Benchmark interne", kind=Organisation.Kind.ILOT)
         )
-        commission = partner()
-        commission.delete()
-        membership = Membership.objects.create(user=commission.user, organisation=internal)
-        for target in targets:
-            InternalRole.objects.create(
-                membership=membership, role=InternalRole.Role.HEAD, establishment=target
-            )
-        client = Client()
-        client.force_login(membership.user, backend="django.contrib.auth.backends.ModelBackend")
-        session = client.session
-        session["current_organisation_id"] = internal.pk
-        session.save()
-        measure(
-            self.stdout,
-            client,
-            [
-                ("file, tous les établissements", "/commission/", {}, {}),
+        head = self.client_for(internal, InternalRole.Role.HEAD, targets)
+        management = self.client_for(internal, InternalRole.Role.MANAGEMENT, targets)
+        results = {}
+        for who, client in (("chef", head), ("direction", management)):
+            cases = [
+                (f"{who} : file, tous les établissements", "/commission/", {}, {}),
                 (
-                    "file, un établissement",
+                    f"{who} : file, un établissement",
                     "/commission/",
                     {"etablissement": str(targets[0].pk)},
                     {},
                 ),
-                ("file filtrée (nom)", "/commission/", {"q": "Nom4242"}, {}),
-            ],
-            repeat,
-        )
+            ]
+            results.update(measure(self.stdout, client, cases, repeat))
+        return results
