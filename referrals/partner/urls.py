@@ -1,5 +1,6 @@
 from django.urls import path
 
+from ..figures import views as figures
 from . import views
 
 app_name = "referrals"
@@ -7,6 +8,7 @@ app_name = "referrals"
 urlpatterns = [
     path("", views.referral_list, name="list"),
     path("nouvelle/", views.referral_create, name="create"),
+    path("statistiques/", figures.partner_figures_view, name="figures"),
     path("<uuid:pk>/", views.referral_detail, name="detail"),
     path("<uuid:pk>/modifier/", views.referral_edit, name="edit"),
     path("<uuid:pk>/supprimer/", views.referral_delete, name="delete"),
