@@ -914,10 +914,12 @@ def period_figures(
         if sql.postgres:
             cursor.execute("SET LOCAL jit = off")
         decided = _rows(cursor, decided_sql, params)
-        flows = _rows(cursor, _flows_sql(sql, target_filter), params)
-        stays = _rows(cursor, _stays_sql(sql, target_filter), params)
+        flows = _rows(cursor, _flows_sql(sql, referral_filter), params)
+        stays = _rows(cursor, _stays_sql(sql, target_filter), params) if with_stays else []
         sqlite_delays = (
-            None if sql.postgres else _sqlite_delays(cursor, _facts_cte(sql, target_filter), params)
+            None
+            if sql.postgres
+            else _sqlite_delays(cursor, _facts_cte(sql, referral_filter), params)
         )
 
     establishments: dict[int, EstablishmentFigures] = {}
