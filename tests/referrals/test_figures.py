@@ -5,6 +5,7 @@ import csv
 import io
 from datetime import datetime, timedelta
 
+import openpyxl
 import pytest
 from django.core import mail
 from django.db import connection
@@ -307,6 +308,51 @@ def test_demo_2019_gives_the_report_figures_and_is_idempotent(demo_site, client)
     assert "dont 9 venues à l'accueil de jour" in page
     assert "47,7 %" in page  # 21 of 44 taken in at release
     assert "45 %" in page  # 9 of 20 came to the day centre
+
+    # The same figures in both exports and in the API.
+    params = {"year": 2019, "establishment": passerelle.pk}
+    content = client.get(URL, {**params, "format": "csv"}).content.decode().lstrip("\ufeff")
+    rows = {(r[2], r[4]): r[5] for r in csv.reader(io.StringIO(content), delimiter=";")}
+    assert [rows[("Ensemble", label)] for label in EXPORTED] == [
+        "53",
+        "44",
+        "9",
+        "21",
+        "3",
+        "20",
+        "9",
+    ]
+    sheet = openpyxl.load_workbook(
+        io.BytesIO(client.get(URL, {**params, "format": "xlsx"}).content)
+    ).active
+    cells = {(r[2], r[4]): r[5] for r in sheet.iter_rows(values_only=True)}
+    assert [cells[("Ensemble", label)] for label in EXPORTED] == [53, 44, 9, 21, 3, 20, 9]
+    from tests.referrals.test_api import api_for
+
+    body = (
+        api_for(client, User.objects.get(email="direction@demo.ilot.test"))
+        .get("/statistics", params)
+        .json()
+    )
+    api = body["establishments"][0]["figures"]
+    assert [api[name] for name in ("processed", "favourable", "unfavourable")] == [53, 44, 9]
+    assert [api[name] for name in ("arrived", "reoriented", "no_show", "day_centre")] == [
+        21,
+        3,
+        20,
+        9,
+    ]
+
+
+EXPORTED = [
+    "Demandes traitées",
+    "Avis favorables",
+    "Avis défavorables",
+    "Accueillies à la sortie",
+    "Réorientées vers le CHRS Les Augustins",
+    "Ne se sont pas présentées",
+    "dont venues à l'accueil de jour",
+]
 
 
 # --- the view -----------------------------------------------------------------------------------

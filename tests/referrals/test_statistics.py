@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import InternalRole, User
 from referrals import workflow
 from referrals.choices import Action
 from referrals.figures import definitions
@@ -413,3 +413,44 @@ def test_partner_page_is_for_partners(client, passerelle, who):
 def test_commission_figures_are_closed_to_partners(client, spip):
     login(client, spip.user)
     assert client.get(URL).status_code == 404
+
+
+# --- the API ----------------------------------------------------------------------------------
+
+
+def test_api_statistics_same_figures_and_visibility(client, spip, passerelle, augustins):
+    from tests.referrals.test_api import api_for
+
+    flow = Flow(passerelle, spip)
+    for _index in range(6):
+        flow.do(flow.accepted(), Action.RECORD_ARRIVAL, arrival_date=TODAY)
+    flow.declined()
+    Flow(augustins, spip).declined()
+
+    partner = api_for(client, spip.user)
+    response = partner.get("/statistics")
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["scope"] == "organisation"
+    row = next(e for e in body["establishments"] if e["id"] == passerelle.pk)
+    assert row["figures"]["processed"] == 7
+    assert row["figures"]["unfavourable"] == "< 5"  # suppressed, as on the page
+    assert body["total"]["processed"] == 8
+    assert "Demandes traitées" in body["definitions"]
+    assert partner.get("/statistics", {"establishment": passerelle.pk}).status_code == 404
+    bad = partner.get("/statistics", {"start": "2024-05-01", "end": "2024-04-01"})
+    assert bad.status_code == 422 and "précède son début" in str(bad.json()["errors"])
+
+    head = api_for(client, commission_member(passerelle, InternalRole.Role.HEAD).user)
+    body = head.get("/statistics").json()
+    assert [e["id"] for e in body["establishments"]] == [passerelle.pk]
+    assert body["establishments"][0]["figures"]["unfavourable"] == 1  # not suppressed inside
+    assert head.get("/statistics", {"establishment": augustins.pk}).status_code == 404
+
+    management = api_for(client, management_member().user)
+    body = management.get("/statistics").json()
+    assert {e["id"] for e in body["establishments"]} == {passerelle.pk, augustins.pk}
+    assert body["total"]["processed"] == 8
+
+    schema = client.get("/api/orientations/v1/openapi.json").json()
+    assert "/api/orientations/v1/statistics" in schema["paths"]
