@@ -267,6 +267,8 @@ class Referral(models.Model):
             models.Index(fields=["organisation", "-created_at"]),
             models.Index(fields=["target", "status"]),
             models.Index(fields=["organisation", "release_date"]),
+            # The statistics: referrals received in a period.
+            models.Index(fields=["submitted_at"], name="referral_submitted_idx"),
         ]
 
     def __str__(self):
@@ -345,6 +347,16 @@ class ReferralEvent(models.Model):
     class Meta:
         verbose_name = _("événement")
         ordering = ["created_at", "pk"]
+        indexes = [
+            # The statistics: decisions, outcomes and closures of a period, and a referral's
+            # transitions in order.
+            models.Index(
+                fields=["action", "created_at"],
+                condition=models.Q(kind="transition"),
+                name="event_transition_action_idx",
+            ),
+            models.Index(fields=["referral", "created_at"], name="event_referral_time_idx"),
+        ]
 
     def __str__(self):
         return f"{self.referral_id} {self.action or self.kind}"

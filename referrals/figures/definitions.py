@@ -598,6 +598,22 @@ class _Dialect:
     def as_date(self, text: str) -> str:
         return f"CAST({text} AS date)" if self.postgres else text
 
+    def first_of(self, value: str, condition: str, last: bool = False) -> str:
+        """The value of the referral's first (or last) history event meeting the condition,
+        inside a GROUP BY over `history e`."""
+        order = "DESC" if last else ""
+        if self.postgres:
+            return (
+                f"(array_agg({value} ORDER BY e.created_at {order}, e.id {order})"
+                f" FILTER (WHERE {condition}))[1]"
+            )
+        # SQLite (development only): a subquery per referral.
+        inner = value.replace("e.", "h.")
+        return (
+            f"(SELECT {inner} FROM history h WHERE h.referral_id = d.referral_id AND "
+            f"{condition.replace('e.', 'h.')} ORDER BY h.created_at {order}, h.id {order} LIMIT 1)"
+        )
+
     def true(self) -> str:
         return "TRUE" if self.postgres else "1"
 
@@ -669,13 +685,20 @@ def _facts_cte(sql: _Dialect, target_filter: str) -> str:
     decision = f"e.kind = '{TRANSITION}' AND e.action IN {_in(DECISIONS)}"
     reason = sql.json_text("e.data", "reason")
     decided_on = sql.local_date("f.decided_at")
+    leaving = f"e.kind = '{TRANSITION}' AND e.from_status = '{Status.ACCEPTED}'"
+    declining = f"e.kind = '{TRANSITION}' AND e.action = '{Action.DECLINE}'"
     return f"""
-WITH first_decision AS (
+WITH candidates AS (
+    SELECT DISTINCT e.referral_id FROM {t} e
+    WHERE {decision} AND e.created_at >= %(start)s AND e.created_at < %(end)s
+),
+history AS MATERIALIZED (
+    SELECT e.referral_id, e.id, e.kind, e.action, e.from_status, e.data, e.created_at
+    FROM candidates c JOIN {t} e ON e.referral_id = c.referral_id
+),
+first_decision AS (
     SELECT e.referral_id, MIN(e.created_at) AS decided_at
-    FROM {t} e
-    WHERE {decision} AND e.referral_id IN (
-        SELECT e.referral_id FROM {t} e
-        WHERE {decision} AND e.created_at >= %(start)s AND e.created_at < %(end)s)
+    FROM history e WHERE {decision}
     GROUP BY e.referral_id
     HAVING MIN(e.created_at) >= %(start)s
 ),
@@ -688,44 +711,32 @@ flags AS (
         MAX(CASE WHEN (e.kind = '{TRANSITION}' AND e.action = '{Action.RECORD_NO_SHOW}'
                        AND {sql.json_text("e.data", "day_centre_contact_date")} IS NOT NULL)
                   OR (e.kind = '{OUTCOME}' AND e.action = '{Action.DAY_CENTRE_CONTACT}')
-            THEN 1 ELSE 0 END) AS day_centre
-    FROM first_decision d JOIN {t} e ON e.referral_id = d.referral_id
+            THEN 1 ELSE 0 END) AS day_centre,
+        {sql.first_of("e.action", leaving)} AS outcome,
+        {sql.first_of(reason, leaving)} AS outcome_reason,
+        {sql.first_of(sql.json_text("e.data", "to_target"), leaving)} AS to_target,
+        {sql.first_of(sql.json_text("e.data", "arrival_date"), leaving)} AS arrival_date,
+        {sql.first_of(reason, declining, last=True)} AS last_decline_reason
+    FROM first_decision d JOIN history e ON e.referral_id = d.referral_id
     GROUP BY d.referral_id, d.decided_at
-),
-ranked AS (
-    SELECT e.referral_id, e.action, e.from_status, {reason} AS reason,
-        {sql.json_text("e.data", "to_target")} AS to_target,
-        {sql.json_text("e.data", "arrival_date")} AS arrival_date,
-        ROW_NUMBER() OVER (PARTITION BY e.referral_id, e.action = '{Action.DECLINE}'
-                           ORDER BY e.created_at DESC, e.id DESC) AS last_rank,
-        ROW_NUMBER() OVER (PARTITION BY e.referral_id, e.from_status = '{Status.ACCEPTED}'
-                           ORDER BY e.created_at, e.id) AS first_rank
-    FROM first_decision d JOIN {t} e ON e.referral_id = d.referral_id
-    WHERE e.kind = '{TRANSITION}'
-      AND (e.action = '{Action.DECLINE}' OR e.from_status = '{Status.ACCEPTED}')
 ),
 facts AS (
     SELECT {DIMENSIONS}, {sql.month("f.decided_at")} AS month,
         f.favourable, f.declined, f.day_centre,
-        CASE WHEN f.favourable = 0 THEN lastdecline.reason END AS decision_reason,
-        leaving.action AS outcome, leaving.reason AS outcome_reason,
-        leaving.to_target AS reoriented_to,
+        CASE WHEN f.favourable = 0 THEN f.last_decline_reason END AS decision_reason,
+        f.outcome, f.outcome_reason, f.to_target AS reoriented_to,
         CASE WHEN copyarrival.referral_id IS NULL THEN 0 ELSE 1 END AS reoriented_arrived,
         CASE WHEN origin.referral_id IS NULL THEN 0 ELSE 1 END AS duplicate,
         CASE WHEN r.judicial_situation IN {_in(NOT_JUSTICE)} THEN 0 ELSE 1 END AS justice,
         {sql.days_between("f.decided_at", "r.submitted_at")} AS decision_days,
-        CASE WHEN leaving.action = '{Action.RECORD_ARRIVAL}' AND leaving.arrival_date IS NOT NULL
-            THEN {sql.date_days(sql.as_date("leaving.arrival_date"), decided_on)}
+        CASE WHEN f.outcome = '{Action.RECORD_ARRIVAL}' AND f.arrival_date IS NOT NULL
+            THEN {sql.date_days(sql.as_date("f.arrival_date"), decided_on)}
             END AS arrival_days
     FROM flags f
     JOIN {r} r ON r.id = f.referral_id
     JOIN accounts_organisation o ON o.id = r.organisation_id
-    LEFT JOIN ranked lastdecline ON lastdecline.referral_id = f.referral_id
-        AND lastdecline.action = '{Action.DECLINE}' AND lastdecline.last_rank = 1
-    LEFT JOIN ranked leaving ON leaving.referral_id = f.referral_id
-        AND leaving.from_status = '{Status.ACCEPTED}' AND leaving.first_rank = 1
     LEFT JOIN {r} copied ON copied.reoriented_from_id = f.referral_id
-        AND leaving.action = '{Action.REORIENT}'
+        AND f.outcome = '{Action.REORIENT}'
     LEFT JOIN {t} copyarrival ON copyarrival.referral_id = copied.id
         AND copyarrival.kind = '{TRANSITION}' AND copyarrival.action = '{Action.RECORD_ARRIVAL}'
     LEFT JOIN {t} origin ON origin.referral_id = r.reoriented_from_id
@@ -912,7 +923,9 @@ def period_figures(
     decided_sql = _decided_sql(sql, referral_filter)
     with transaction.atomic(), connection.cursor() as cursor:
         if sql.postgres:
+            # JIT compiling costs more than these queries save; sorts stay in memory.
             cursor.execute("SET LOCAL jit = off")
+            cursor.execute("SET LOCAL work_mem = '32MB'")
         decided = _rows(cursor, decided_sql, params)
         flows = _rows(cursor, _flows_sql(sql, referral_filter), params)
         stays = _rows(cursor, _stays_sql(sql, target_filter), params) if with_stays else []

@@ -216,7 +216,7 @@ def test_constant_number_of_queries(spip, siao, passerelle, augustins):
     make(2)
     with CaptureQueriesContext(connection) as few:
         yearly_figures(THIS_YEAR)
-    assert len(few) <= 8  # savepoint, JIT off, three statements, release, titles, organisations
+    assert len(few) <= 9  # savepoint, JIT off, work_mem, three statements, release, titles, orgs
     make(25)
     with CaptureQueriesContext(connection) as many:
         figures = yearly_figures(THIS_YEAR)
