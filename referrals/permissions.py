@@ -26,6 +26,8 @@ Figures (`referrals.figures`):
   organisation's figures (asking for them is a 404). Small numbers are suppressed: a count
   below `SMALL_NUMBER` (5) for a single establishment and month is shown as "< 5", so that no
   one can be recognised from a statistic; the page states the rule.
+- **Funders' indicators** (objectives per programme and year) are set by management only; they
+  are shown with the figures to whoever reads that programme's figures.
 """
 
 from dataclasses import dataclass, field
@@ -244,6 +246,10 @@ def figures_establishments(actor: Actor) -> list[tuple[int, str]]:
     if not allowed and not actor.is_management:
         raise Http404
     return allowed
+
+
+def manages_indicators(actor: Actor) -> bool:
+    return actor.is_internal and actor.is_management
 
 
 def partner_figures_organisation(actor: Actor, requested=None) -> int:

@@ -89,6 +89,9 @@ ON_DELETE = {
     "referrals.Stay.referral": CASCADE,
     "referrals.Stay.establishment": PROTECT,
     "referrals.Stay.recorded_by": SET_NULL,
+    # A funder's indicator belongs to its programme; who last set it is kept as nobody.
+    "referrals.FunderIndicator.programme": CASCADE,
+    "referrals.FunderIndicator.updated_by": SET_NULL,
     # The access journal is append-only and outlives what it names: no constraint, no cascade,
     # so that a deleted draft's or account's readers stay known until the retention purge.
     "referrals.AccessLog.referral": DO_NOTHING,

@@ -17,4 +17,5 @@ urlpatterns = [
     path("seances/<int:pk>/modifier/", views.session_edit, name="session_edit"),
     path("seances/<int:pk>/<slug:document>/", views.session_print, name="session_print"),
     path("bilan/", figures.figures_view, name="figures"),
+    path("bilan/indicateurs/", figures.indicators_view, name="indicators"),
 ]

@@ -1013,3 +1013,38 @@ def _key(grouping: str, key):
 
 def yearly_figures(year: int, establishment_ids=None) -> PeriodFigures:
     return period_figures(Period.year(year), establishment_ids)
+
+
+# --- funders' indicators -----------------------------------------------------------------------
+
+
+@dataclass
+class IndicatorResult:
+    indicator: object  # FunderIndicator
+    result: float | None
+    computed: bool
+
+    @property
+    def gap(self) -> float | None:
+        if self.result is None:
+            return None
+        return round(float(self.result) - float(self.indicator.objective), 1)
+
+
+def indicator_result(indicator, stays: StayFigures) -> IndicatorResult:
+    """The indicator's result: from the programme's stays of the year when the portal holds
+    the data, the hand-entered one otherwise."""
+    from ..choices import IndicatorMeasure
+
+    computed = {
+        IndicatorMeasure.BENEFICIARIES: lambda: stays.hosted,
+        IndicatorMeasure.JUSTICE_SHARE: lambda: stays.justice_share,
+        IndicatorMeasure.YOUNG_SHARE: lambda: stays.young_share,
+        IndicatorMeasure.AVERAGE_DURATION: lambda: stays.average_stay_months,
+        IndicatorMeasure.EMPLOYMENT_EXITS: lambda: stays.employment_share,
+    }
+    if indicator.measure in computed:
+        value = computed[indicator.measure]()
+        return IndicatorResult(indicator, None if value is None else round(value, 1), True)
+    result = indicator.manual_result
+    return IndicatorResult(indicator, None if result is None else float(result), False)

@@ -2,10 +2,15 @@
 partner's (`/orientations/statistiques/`), and their CSV and XLSX exports. Who may read which
 figures is decided in `referrals.permissions`; what each figure counts, in `definitions`."""
 
+import hashlib
+import hmac
+
 from django import forms
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, QueryDict
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
@@ -14,10 +19,12 @@ from django.utils.translation import gettext_lazy
 from core.exports import csv_response, xlsx_response
 
 from .. import journal
+from ..models import FunderIndicator, Referral
 from ..permissions import (
     SMALL_NUMBER,
     actor_for,
     figures_establishments,
+    manages_indicators,
     partner_figures_organisation,
 )
 from .definitions import (
@@ -26,6 +33,7 @@ from .definitions import (
     Figures,
     Period,
     PeriodFigures,
+    indicator_result,
     period_figures,
 )
 from .report import (
@@ -154,6 +162,13 @@ def figures_view(request):
         ids = allowed_ids
     result = period_figures(period, ids)
     export = request.GET.get("format")
+    if export in ROW_EXPORTS:
+        if not actor.is_management:
+            raise Http404  # the row-level export is management's only
+        journal.record(
+            actor, journal.Kind.EXPORT, what="figures-rows", period=str(period), format=export
+        )
+        return _row_export(period, ids, export)
     if export in ("csv", "xlsx"):
         journal.record(
             actor, journal.Kind.EXPORT, what="figures", period=str(period), format=export
@@ -169,17 +184,26 @@ def figures_view(request):
         "establishment": chosen or "",
     }
     months = period.months()
+    indicators = {}
+    if period.is_year:
+        for indicator in FunderIndicator.objects.filter(
+            year=period.start.year, programme_id__in=[e.id for e in result.establishments]
+        ):
+            indicators.setdefault(indicator.programme_id, []).append(indicator)
     context.update(
         {
+            "rows_csv_query": _query(**base, format="lignes-csv"),
+            "rows_xlsx_query": _query(**base, format="lignes-xlsx"),
             "period": period,
             "year": period.start.year,
             "result": result,
             "overview": _overview(result) if len(result.establishments) > 1 else None,
             "previous": previous,
             "sections": [
-                _section(establishment, result, previous, months)
+                _section(establishment, result, previous, months, indicators)
                 for establishment in result.establishments
             ],
+            "manages_indicators": manages_indicators(actor),
             "csv_query": _query(**base, format="csv"),
             "xlsx_query": _query(**base, format="xlsx"),
             "print_query": _query(**base),
@@ -188,7 +212,7 @@ def figures_view(request):
     return render(request, "referrals/figures.html", context)
 
 
-def _section(establishment, result: PeriodFigures, previous, months) -> dict:
+def _section(establishment, result: PeriodFigures, previous, months, indicators) -> dict:
     total = establishment.total
     before = previous.get(establishment.id) if previous else None
     return {
@@ -204,6 +228,10 @@ def _section(establishment, result: PeriodFigures, previous, months) -> dict:
         "comparison": comparison_lines(total, before.total if before else Figures())
         if previous
         else None,
+        "indicators": [
+            indicator_result(indicator, establishment.stays)
+            for indicator in indicators.get(establishment.id, [])
+        ],
     }
 
 
@@ -300,6 +328,86 @@ def _export(result: PeriodFigures, export: str):
     return csv_response(filename, _export_rows(result))
 
 
+# --- row-level export, pseudonymised (management) --------------------------------------------
+
+ROW_EXPORTS = ("lignes-csv", "lignes-xlsx")
+AGE_BANDS = [(0, 25, "18–25 ans"), (26, 35, "26–35 ans"), (36, 45, "36–45 ans"),
+             (46, 55, "46–55 ans"), (56, 200, "56 ans et plus")]  # fmt: skip
+
+
+def pseudonym(referral_id) -> str:
+    """A stable pseudonym (keyed hash of the referral's id): the same file keeps the same
+    pseudonym from one export to the next, and nothing leads back to the person."""
+    digest = hmac.new(settings.SECRET_KEY.encode(), str(referral_id).encode(), hashlib.sha256)
+    return "P-" + digest.hexdigest()[:12]
+
+
+def age_band(birth_date, on) -> str:
+    if birth_date is None or on is None:
+        return ""
+    age = on.year - birth_date.year - ((on.month, on.day) < (birth_date.month, birth_date.day))
+    return next(label for low, high, label in AGE_BANDS if low <= age <= high)
+
+
+def _rows_of(period: Period, ids):
+    """One line per referral received in the period: no name, no birth date, no free text;
+    an age band at the submission and months instead of dates."""
+    yield [
+        _("Pseudonyme"),
+        _("Établissement"),
+        _("Type d'orienteur"),
+        _("Type de demande"),
+        _("Situation judiciaire"),
+        _("Genre"),
+        _("Tranche d'âge"),
+        _("Mois de transmission"),
+        _("Statut"),
+        _("Motif"),
+        _("Réorientée depuis"),
+    ]
+    start, end = period.bounds()
+    queryset = Referral.objects.filter(submitted_at__gte=start, submitted_at__lt=end)
+    if ids is not None:
+        queryset = queryset.filter(target_id__in=ids)
+    rows = queryset.order_by("submitted_at", "pk").values_list(
+        "pk",
+        "target__title",
+        "organisation__kind",
+        "referral_type",
+        "judicial_situation",
+        "gender",
+        "birth_date",
+        "submitted_at",
+        "status",
+        "decline_reason",
+        "cancel_reason",
+        "reoriented_from_id",
+    )
+    for (pk, title, kind, kind_of_request, situation, gender, birth, submitted, status,
+         decline, cancel, origin) in rows.iterator(chunk_size=2000):  # fmt: skip
+        local = timezone.localtime(submitted).date()
+        yield [
+            pseudonym(pk),
+            title,
+            kind,
+            kind_of_request,
+            situation,
+            gender,
+            age_band(birth, local),
+            f"{local:%Y-%m}",
+            status,
+            decline or cancel,
+            pseudonym(origin) if origin else "",
+        ]
+
+
+def _row_export(period: Period, ids, export: str):
+    filename = f"orientations-pseudonymisees-{period.start:%Y%m%d}-{period.end:%Y%m%d}"
+    if export == "lignes-xlsx":
+        return xlsx_response(f"{filename}.xlsx", _rows_of(period, ids), title=_("Orientations"))
+    return csv_response(f"{filename}.csv", _rows_of(period, ids))
+
+
 # --- partners ----------------------------------------------------------------------------------
 
 
@@ -385,3 +493,55 @@ def partner_figures_view(request):
     context["figures"] = partner_figures(period, actor.membership.organisation_id)
     context["organisation"] = actor.organisation
     return render(request, "referrals/partner_figures.html", context)
+
+
+# --- funders' indicators (management) ---------------------------------------------------------
+
+
+class IndicatorChoiceForm(forms.Form):
+    programme = forms.TypedChoiceField(label=gettext_lazy("Programme ou établissement"), coerce=int)
+    year = forms.IntegerField(label=gettext_lazy("Année"), min_value=FIRST_YEAR, max_value=2100)
+
+    def __init__(self, *args, programmes, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["programme"].choices = programmes
+
+
+IndicatorFormSet = forms.modelformset_factory(
+    FunderIndicator,
+    fields=["order", "label", "measure", "unit", "objective", "manual_result"],
+    extra=3,
+    can_delete=True,
+)
+
+
+@login_required
+def indicators_view(request):
+    """Management sets, per programme and year, the funders' indicators and objectives."""
+    actor = actor_for(request)
+    if not manages_indicators(actor):
+        raise Http404
+    programmes = figures_establishments(actor)
+    choice = IndicatorChoiceForm(
+        request.GET or {"year": timezone.localdate().year}, programmes=programmes
+    )
+    context = {"choice": choice}
+    if not choice.is_valid():
+        return render(request, "referrals/indicators.html", context)
+    programme = choice.cleaned_data["programme"]
+    year = choice.cleaned_data["year"]
+    queryset = FunderIndicator.objects.filter(programme_id=programme, year=year)
+    formset = IndicatorFormSet(request.POST or None, queryset=queryset)
+    if request.method == "POST" and formset.is_valid():
+        instances = formset.save(commit=False)
+        for indicator in instances:
+            indicator.programme_id, indicator.year = programme, year
+            indicator.updated_by = request.user
+            indicator.full_clean()
+            indicator.save()
+        for indicator in formset.deleted_objects:
+            indicator.delete()
+        messages.success(request, _("Les indicateurs sont enregistrés."))
+        return redirect(f"{request.path}?{_query(programme=programme, year=year)}")
+    context.update({"formset": formset, "programme": programme, "year": year})
+    return render(request, "referrals/indicators.html", context)

@@ -454,3 +454,91 @@ def test_api_statistics_same_figures_and_visibility(client, spip, passerelle, au
 
     schema = client.get("/api/orientations/v1/openapi.json").json()
     assert "/api/orientations/v1/statistics" in schema["paths"]
+
+
+# --- funders' indicators, row-level export ----------------------------------------------------
+
+
+def test_management_sets_indicators_and_the_page_shows_objective_result_gap(client, passerelle):
+    from referrals.models import FunderIndicator
+
+    for index in range(4):
+        StayFactory(
+            establishment=passerelle,
+            arrival_date=date(2025, 1, 10),
+            birth_year=2001 if index == 0 else 1980,  # one under 26 of 4
+        )
+    url = reverse("commission:indicators")
+    login(client, commission_member(passerelle).user)
+    assert client.get(url).status_code == 404  # management only
+
+    login(client, management_member().user)
+    query = f"?programme={passerelle.pk}&year=2025"
+    page = client.get(url + query)
+    assert page.status_code == 200
+    form = {
+        "form-TOTAL_FORMS": "3",
+        "form-INITIAL_FORMS": "0",
+        "form-MIN_NUM_FORMS": "0",
+        "form-MAX_NUM_FORMS": "1000",
+        "form-0-order": "1",
+        "form-0-label": "Jeunes de moins de 26 ans",
+        "form-0-measure": "young_share",
+        "form-0-unit": "%",
+        "form-0-objective": "20",
+        "form-1-order": "2",
+        "form-1-label": "Présence aux ateliers",
+        "form-1-measure": "manual",
+        "form-1-unit": "%",
+        "form-1-objective": "55",
+        "form-1-manual_result": "40",
+        "form-2-order": "0",  # an empty extra form, as the browser posts it
+        "form-2-unit": "%",
+    }
+    response = client.post(url + query, form)
+    assert response.status_code == 302, words(response)[-1500:]
+    assert FunderIndicator.objects.filter(programme=passerelle, year=2025).count() == 2
+    # A computed indicator refuses a hand-entered result.
+    bad = {**form, "form-TOTAL_FORMS": "1", "form-0-manual_result": "12"}
+    response = client.post(url + f"?programme={passerelle.pk}&year=2026", bad)
+    assert response.status_code == 200
+    assert "calculé par le portail" in text(response)
+    assert not FunderIndicator.objects.filter(year=2026).exists()
+
+    page = words(client.get(URL, {"year": 2025, "establishment": passerelle.pk}))
+    assert "Jeunes de moins de 26 ans 20 % 25 % 5 calculé par le portail" in page
+    assert "Présence aux ateliers 55 % 40 % -15 saisi à la main" in page
+
+
+def test_row_level_export_is_pseudonymised_and_for_management(client, spip, passerelle):
+    flow = Flow(passerelle, spip)
+    referral = flow.declined(first_name="Zébulon", last_name="Quatremare")
+    login(client, commission_member(passerelle).user)
+    assert client.get(URL, {"format": "lignes-csv"}).status_code == 404
+    login(client, management_member().user)
+    response = client.get(URL, {"format": "lignes-csv"})
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert "Quatremare" not in content and "Zébulon" not in content
+    assert referral.birth_date.isoformat() not in content
+    assert str(referral.pk) not in content and referral.reference not in content
+    assert "36–45 ans" in content or "26–35 ans" in content
+    assert "P-" in content and "pas_de_place" in content
+    response = client.get(URL, {"format": "lignes-xlsx"})
+    assert response["Content-Disposition"].endswith('.xlsx"')
+
+
+def test_demo_o2r_2025_indicators(demo_site, client):
+    from cms.models import ProgrammePage
+    from referrals.demo import o2r_2025
+
+    assert o2r_2025.load() == 26
+    assert o2r_2025.load() == 0
+    o2r = ProgrammePage.objects.get(slug=o2r_2025.SLUG)
+    login(client, User.objects.get(email="direction@demo.ilot.test"))
+    page = words(client.get(URL, {"year": 2025, "establishment": o2r.pk}))
+    assert "Nombre de bénéficiaires en 2025 (179 sur 3 ans) 58 nombre 26 nombre -32" in page
+    assert "Personnes sous main de justice ou anciens détenus 60 % 100 % 40 calculé" in page
+    assert "Jeunes de moins de 26 ans sans ressource / en rupture 20 % 3,8 %" in page
+    assert "Durée moyenne de l'accompagnement 9 mois 6 mois -3 calculé" in page
+    assert "Taux de présence en emploi à 6 mois 50 % 19 % -31 saisi à la main" in page
