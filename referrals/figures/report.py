@@ -244,16 +244,26 @@ def breakdown_tables(
     return tables
 
 
-def summary_sentence(year: int, figures: Figures, titles: dict) -> str:
-    """The report's paragraph, written from the figures."""
+def _when(period) -> str:
+    """ "en 2019", or "du 01/03/2023 au 31/03/2023" for a range of dates."""
+    if getattr(period, "is_year", True):
+        return _("en %(year)s") % {"year": period}
+    return _("du %(start)s au %(end)s") % {
+        "start": f"{period.start:%d/%m/%Y}",
+        "end": f"{period.end:%d/%m/%Y}",
+    }
+
+
+def summary_sentence(period, figures: Figures, titles: dict) -> str:
+    """The report's paragraph, written from the figures (`period`: a `Period` or a year)."""
     if not figures.processed:
-        return _("Aucune demande n'a reçu de décision en %(year)s.") % {"year": year}
+        return _("Aucune demande n'a reçu de décision %(when)s.") % {"when": _when(period)}
 
     def plural(singular, many, n, **more):
         return ngettext(singular, many, n) % {"n": n, **more}
 
-    text = _("En %(year)s, %(processed)s : %(favourable)s et %(unfavourable)s.") % {
-        "year": year,
+    text = _("%(when)s, %(processed)s : %(favourable)s et %(unfavourable)s.") % {
+        "when": _when(period).capitalize(),
         "processed": plural(
             "%(n)s demande a été traitée", "%(n)s demandes ont été traitées", figures.processed
         ),
