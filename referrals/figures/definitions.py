@@ -184,10 +184,6 @@ class Period:
         return f"{self.start:%d/%m/%Y} – {self.end:%d/%m/%Y}"
 
 
-def year_bounds(year: int) -> tuple[datetime, datetime]:
-    return Period.year(year).bounds()
-
-
 # --- the figures ---------------------------------------------------------------------------------
 
 
@@ -357,10 +353,6 @@ class Figures:
     @property
     def justice_share_arrived(self):
         return share(self.arrived_justice, self.arrived)
-
-    @property
-    def is_empty(self) -> bool:
-        return not any(getattr(self, name) for name in self.COUNTS)
 
 
 @dataclass
@@ -544,9 +536,6 @@ class PeriodFigures:
             for key, figures in getattr(establishment, name).items():
                 result.setdefault(key, Figures()).merge(figures)
         return result
-
-
-YearlyFigures = PeriodFigures  # the former name
 
 
 def _int_or_none(value):
