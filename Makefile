@@ -32,8 +32,10 @@ migrate: install
 demo: migrate
 	$(BIN)/python manage.py load_demo
 
+# `make run PORT=8001`: the links in emails and the Wagtail admin (SITE_URL) follow the port.
+PORT ?= 8000
 run: demo
-	$(BIN)/python manage.py runserver 127.0.0.1:8000
+	SITE_URL=$${SITE_URL:-http://127.0.0.1:$(PORT)} $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 worker: install
 	$(BIN)/python manage.py db_worker

@@ -1,3 +1,4 @@
+from allauth.mfa import admin as mfa_admin
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
@@ -75,3 +76,9 @@ class LoginEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# The Django admin shows no MFA data (secrets are encrypted, but even the list of who uses which
+# method is nobody's business there): allauth's admin of authenticators is removed. Importing it
+# first registers it, so that the admin's autodiscovery does not register it again later.
+admin.site.unregister(mfa_admin.Authenticator)

@@ -1,10 +1,16 @@
 """Demo organisations and accounts (demo only: the shared password is in the README)."""
 
 from allauth.account.models import EmailAddress
+from allauth.mfa.totp.internal.auth import TOTP
 
+from . import security
 from .models import InternalRole, Membership, Organisation, User
 
 DEMO_PASSWORD = "ilot-demo-2026"
+# The demo accounts that must use MFA (accounts.security) share this authenticator-app key
+# (demo only): add it to an app, or print the current code with `manage.py demo_totp`.
+DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXPILOTDEMO"
+DEMO_DOMAIN = "@demo.ilot.test"
 
 ORGANISATIONS = [
     ("SPIP de la Somme", Organisation.Kind.SPIP, "80"),
@@ -158,3 +164,13 @@ def load() -> list[tuple[str, str]]:
 
 def internal_organisation() -> Organisation:
     return Organisation.objects.get(kind=Organisation.Kind.ILOT)
+
+
+def enrol_mfa() -> int:
+    """Give the demo key to every demo account that must use MFA and has no authenticator."""
+    enrolled = 0
+    for user in User.objects.filter(email__endswith=DEMO_DOMAIN, is_active=True):
+        if security.mfa_required(user) and not security.has_mfa(user):
+            TOTP.activate(user, DEMO_TOTP_SECRET)
+            enrolled += 1
+    return enrolled

@@ -2,7 +2,7 @@ from django import forms
 from django.contrib.auth import password_validation
 from django.utils.translation import gettext_lazy as _
 
-from .models import Membership, User
+from .models import Membership, Organisation, User
 
 
 class InvitationForm(forms.Form):
@@ -88,3 +88,11 @@ class NotificationPreferencesForm(forms.ModelForm):
             )
         }
         labels = {"daily_digest": _("Comment voulez-vous être prévenu ?")}
+
+
+class OrganisationSecurityForm(forms.ModelForm):
+    """What an organisation's admin decides for all its members (accounts.security)."""
+
+    class Meta:
+        model = Organisation
+        fields = ["require_mfa"]

@@ -11,6 +11,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 
@@ -50,6 +51,9 @@ class User(AbstractUser):
         default=False,
         help_text=_("Sinon, un message est envoyé à chaque événement."),
     )
+    # Raised to end every session of the person at once (accounts.security.end_all_sessions):
+    # it is part of the session's authentication hash, checked by Django on every request.
+    session_epoch = models.PositiveIntegerField(default=0, editable=False)
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
@@ -69,6 +73,29 @@ class User(AbstractUser):
     def save(self, *args, **kwargs):
         self.email = self.email.strip().lower()
         super().save(*args, **kwargs)
+
+    def get_session_auth_hash(self):
+        """Django's hash of the password, plus the session epoch once it was raised (epoch 0
+        keeps the hash, so that sessions opened before this field existed stay valid)."""
+        if not self.session_epoch:
+            return super().get_session_auth_hash()
+        return salted_hmac(
+            "accounts.User.get_session_auth_hash",
+            f"{self.password}:{self.session_epoch}",
+            algorithm="sha256",
+        ).hexdigest()
+
+    def get_session_auth_fallback_hash(self):
+        if not self.session_epoch:
+            yield from super().get_session_auth_fallback_hash()
+            return
+        for secret in settings.SECRET_KEY_FALLBACKS:
+            yield salted_hmac(
+                "accounts.User.get_session_auth_hash",
+                f"{self.password}:{self.session_epoch}",
+                secret=secret,
+                algorithm="sha256",
+            ).hexdigest()
 
     def active_memberships(self):
         return self.memberships.filter(is_active=True, organisation__is_active=True).select_related(
@@ -100,6 +127,14 @@ class Organisation(models.Model):
         help_text=_(
             "Facultatif. Permet d'indiquer les administrateurs de l'organisation à un agent qui "
             "s'identifie avec ProConnect sans avoir encore de compte."
+        ),
+    )
+    require_mfa = models.BooleanField(
+        _("double authentification obligatoire pour tous les membres"),
+        default=False,
+        help_text=_(
+            "Chaque membre devra activer la double authentification avant d'accéder au portail. "
+            "Elle est déjà obligatoire pour les administrateurs de l'organisation."
         ),
     )
     is_active = models.BooleanField(_("active"), default=True)
@@ -303,3 +338,20 @@ class LoginEvent(models.Model):
         if self.pk is not None:
             raise ValueError("The access journal is append-only.")
         super().save(*args, **kwargs)
+
+
+class APITokenExpiry(models.Model):
+    """When a personal API token stops working (wagtail's APIToken has no such field). No row,
+    or no date: the token does not expire (tokens made before expiry existed)."""
+
+    token = models.OneToOneField(
+        "wagtailcore.APIToken", primary_key=True, on_delete=models.CASCADE, related_name="expiry"
+    )
+    expires_at = models.DateTimeField(_("expire le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("expiration d'un jeton d'API")
+        verbose_name_plural = _("expirations des jetons d'API")
+
+    def __str__(self):
+        return f"{self.token} — {self.expires_at:%Y-%m-%d}" if self.expires_at else str(self.token)

@@ -4,20 +4,33 @@ Only a digest is stored: the token itself is shown once, in the response that cr
 Creating one asks for the password again (allauth's reauthentication), as for MFA: a token
 outlives the session that created it."""
 
+from datetime import timedelta
+
 from allauth.account.decorators import reauthentication_required
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.db.models import F
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from wagtail.models import APIToken
 
+from . import security
+
 MAX_ACTIVE_TOKENS = 10
+DEFAULT_EXPIRY = "365"  # days
+EXPIRY_CHOICES = [
+    ("30", gettext_lazy("Dans 30 jours")),
+    ("90", gettext_lazy("Dans 90 jours")),
+    ("365", gettext_lazy("Dans un an")),
+    ("never", gettext_lazy("Jamais (déconseillé)")),
+]
 
 
 class TokenForm(forms.Form):
@@ -29,9 +42,23 @@ class TokenForm(forms.Form):
         ),
     )
 
+    expiry = forms.ChoiceField(
+        label=gettext_lazy("Expiration"),
+        choices=EXPIRY_CHOICES,
+        initial=DEFAULT_EXPIRY,
+        required=False,
+        help_text=gettext_lazy(
+            "Passé cette date, le jeton ne donne plus accès à l'API : créez-en un nouveau."
+        ),
+    )
+
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
+
+    def expires_at(self):
+        choice = self.cleaned_data["expiry"] or DEFAULT_EXPIRY
+        return None if choice == "never" else timezone.now() + timedelta(days=int(choice))
 
     def clean(self):
         cleaned = super().clean()
@@ -57,9 +84,11 @@ def _api_base(request) -> str:
 def token_list(request):
     form = TokenForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
-        token, plaintext = APIToken.create_token(
-            user=request.user, name=form.cleaned_data["name"].strip()
-        )
+        with transaction.atomic():
+            token, plaintext = APIToken.create_token(
+                user=request.user, name=form.cleaned_data["name"].strip()
+            )
+            security.set_expiry(token, form.expires_at())
         # Rendered, not redirected: the plaintext exists only in this response.
         return render(
             request,
@@ -71,9 +100,10 @@ def token_list(request):
         "accounts/tokens.html",
         {
             "form": form,
-            "tokens": request.user.api_tokens.order_by(
+            "tokens": request.user.api_tokens.annotate(expires_at=F("expiry__expires_at")).order_by(
                 F("revoked_at").desc(nulls_first=True), "-created"
             ),
+            "now": timezone.now(),
             "api_base": _api_base(request),
             "max_tokens": MAX_ACTIVE_TOKENS,
         },

@@ -9,6 +9,7 @@ urlpatterns = [
     path("organisation/changer/", views.switch_organisation, name="switch_organisation"),
     path("organisations/<int:pk>/membres/", views.members, name="members"),
     path("organisations/<int:pk>/inviter/", views.invite, name="invite"),
+    path("organisations/<int:pk>/securite/", views.organisation_security, name="security"),
     path(
         "organisations/<int:pk>/invitations/<uuid:invitation_id>/renvoyer/",
         views.resend_invitation,

@@ -37,8 +37,18 @@ class PlaceType(models.TextChoices):
 
 
 class ReferralType(models.TextChoices):
+    """What is asked. The measures follow the law in force (see `referrals.choices` for the whole
+    vocabulary of today's justice); a value of the former law is kept for old records only
+    (`HISTORICAL_REFERRAL_TYPES`)."""
+
     SORTIE_SECHE = "sortie_seche", _("Sortie sèche (sortie de détention sans solution)")
-    PSE = "pse", _("Hébergement pour un PSE (bracelet électronique)")
+    DDSE = "ddse", _("Hébergement pour une DDSE (détention à domicile sous bracelet électronique)")
+    ARSE = (
+        "arse",
+        _("Hébergement pour une ARSE (assignation à résidence sous bracelet électronique)"),
+    )
+    LSC = "lsc", _("Hébergement pour une libération sous contrainte (LSC)")
+    PSE = "pse", _("Hébergement pour un PSE (ancien régime, avant 2020 : devenu DDSE)")
     SEMI_LIBERTE = "semi_liberte", _("Semi-liberté")
     PLACEMENT_EXTERIEUR = "placement_exterieur", _("Placement à l'extérieur")
     LIBERATION_CONDITIONNELLE = "liberation_conditionnelle", _("Libération conditionnelle")
@@ -47,3 +57,12 @@ class ReferralType(models.TextChoices):
     SIAO_INSERTION = "siao_insertion", _("Orientation SIAO — insertion")
     WORK_INTEGRATION = "insertion_emploi", _("Insertion par l'emploi (ateliers, AQI, O2R)")
     OTHER = "autre", _("Autre demande")
+
+
+# Values of the former law → the value that replaced them (see `referrals.choices`).
+HISTORICAL_REFERRAL_TYPES = {ReferralType.PSE: ReferralType.DDSE}
+
+
+def current_referral_type(value: str) -> str:
+    """The value of today's law for `value` (itself when it is current)."""
+    return HISTORICAL_REFERRAL_TYPES.get(value, value)

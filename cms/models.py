@@ -41,7 +41,7 @@ from wagtail.models import Orderable, Page
 from wagtail.search import index
 
 from .blocks import BodyBlock
-from .choices import EstablishmentKind, PlaceType, Public, ReferralType
+from .choices import EstablishmentKind, PlaceType, Public, ReferralType, current_referral_type
 from .departements import DEPARTEMENT_CODE_RE, departement_label
 from .fields import ChoiceListField
 from .forms import EstablishmentFilterForm
@@ -360,7 +360,12 @@ class ReferralTarget(models.Model):
         abstract = True
 
     def accepts(self, referral_type: str) -> bool:
-        return bool(self.accepts_online_referrals) and referral_type in (self.referral_types or [])
+        """Whether the page takes this type of referral online; a type of the former law and its
+        successor are the same request (a page that takes PSE referrals takes DDSE ones)."""
+        accepted = {current_referral_type(t) for t in self.referral_types or []}
+        return bool(self.accepts_online_referrals) and (
+            current_referral_type(referral_type) in accepted
+        )
 
     def places_summary(self) -> list[tuple[str, int]]:
         raise NotImplementedError

@@ -8,17 +8,22 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
+from accounts import views as accounts_views
 from cms import views as cms_views
 from cms.api import data_inclusion
 from cms.api.site import site_api
 from cms.api.v3 import v3_urls
+from core.views import csp_report
 from portal import views
+
+handler500 = "portal.views.server_error"
 
 # Both admin sites sign in through allauth, so they get the same rate limits and MFA.
 admin.site.login = login_required(admin.site.login)
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
+    path(settings.CSP_REPORT_URL.strip("/") + "/", csp_report, name="csp_report"),
     path("django-admin/", admin.site.urls),
     path(
         "admin/login/",
@@ -27,11 +32,18 @@ urlpatterns = [
     ),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
+    # allauth's page, but the last security key of someone who must use MFA cannot be removed.
+    path(
+        "compte/2fa/webauthn/keys/<int:pk>/remove/",
+        accounts_views.remove_webauthn,
+        name="mfa_remove_webauthn",
+    ),
     path("compte/", include("allauth.urls")),
     path("espace/", views.dashboard, name="dashboard"),
     path("orientations/", include("referrals.partner.urls")),
     path("commission/", include("referrals.commission.urls")),
     path("donnees-personnelles/", include("referrals.privacy.urls")),
+    path("attestations/", include("referrals.documents.urls")),
     path("api/orientations/v1/", include("referrals.api.urls")),
     path("api/v3/site/", site_api.urls),
     path("api/v3/", v3_urls()),

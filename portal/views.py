@@ -1,13 +1,23 @@
+from csp.constants import UNSAFE_INLINE
+from csp.decorators import csp_update
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views import defaults
 from django.views.decorators.cache import never_cache
 
 from accounts.permissions import can_manage
-from referrals.permissions import actor_for, reads_journal, runs_rights, uses_commission_area
+from referrals.permissions import (
+    actor_for,
+    is_organisation_admin,
+    reads_journal,
+    runs_rights,
+    uses_commission_area,
+)
+from referrals.work import work_items
 
 
 @never_cache
@@ -24,7 +34,7 @@ def healthz(request):
 
 @login_required
 def dashboard(request):
-    """The signed-in home: who I am acting for, and what I can do."""
+    """The signed-in home: what needs my action now, who I am acting for, what I can do."""
     membership = request.current_membership
     internal_roles = []
     if membership is not None:
@@ -40,6 +50,8 @@ def dashboard(request):
             "reads_referrals": uses_commission_area(actor := actor_for(request)),
             "reads_journal": reads_journal(actor),
             "runs_rights": runs_rights(actor),
+            "work": work_items(actor) if membership is not None else [],
+            "reassigns": is_organisation_admin(actor),
         },
     )
 
@@ -61,3 +73,7 @@ def choose_language(request, code):
         secure=settings.SESSION_COOKIE_SECURE,
     )
     return response
+
+
+# The 500 page is self-contained (inline styles, no static file): its styles are allowed there.
+server_error = csp_update({"style-src": [UNSAFE_INLINE]})(defaults.server_error)

@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from accounts.models import Membership, Organisation, User
 
 from .choices import Status
-from .models import Referral
+from .models import Referral, identity_key
 
 STATUSES = [s for s in Status if s != Status.DRAFT]
 
@@ -39,12 +39,13 @@ def build_referrals(n, membership, targets, prefix="B"):
                 target_id=targets[i % len(targets)].pk,
                 first_name=f"Prénom{i}",
                 last_name=f"Nom{i}",
+                identity_key=identity_key(f"Nom{i}", f"Prénom{i}"),  # bulk_create skips save()
                 birth_date=date(1980 + i % 20, 1 + i % 12, 1 + i % 28),
                 gender="homme",
                 location="prison",
-                judicial_situation="pse",
+                judicial_situation="ddse",
                 release_date=today + timedelta(days=i % 120),
-                referral_type="pse",
+                referral_type="ddse",
                 housing_need="insertion",
                 employment_need="emploi",
                 ties_need="maintien",

@@ -1,7 +1,33 @@
-"""Vocabularies of the referral record (the referral types themselves are in cms.choices)."""
+"""Vocabularies of the referral record (the referral types themselves are in cms.choices).
+
+The vocabulary of today's justice. Judicial situations and referral types follow the law in
+force since the reform of sentencing (loi du 23 mars 2019, in force in 2020) and the law of
+22 December 2021 (in force on 1 January 2023):
+
+- **DDSE**, détention à domicile sous surveillance électronique, a sentence in its own right,
+  replaced the **PSE** (placement sous surveillance électronique);
+- **ARSE**, assignation à résidence sous surveillance électronique, before trial;
+- **LSC**, libération sous contrainte, and since 2023 the LSC **de plein droit**: at three months
+  from the end of a sentence of two years or less, it is refused only when no accommodation
+  exists (hence the housing certificate, `referrals.documents.certificates`);
+- **sursis probatoire** replaced the **SME** (sursis avec mise à l'épreuve).
+
+Values of the former law stay in the vocabularies, so that old records (the 2019 data set) keep
+them and read "ancien régime"; they are never offered for a new referral: the portal's form, and
+through it the API, refuse them with a message naming their successor. The one mapping from a
+historical value to today's is `HISTORICAL_JUDICIAL_SITUATIONS` below and
+`cms.choices.HISTORICAL_REFERRAL_TYPES` (a referral type is a CMS vocabulary); the yearly figures
+count a historical value with its successor (`referrals.figures.definitions`), an establishment
+that accepted PSE referrals accepts DDSE ones (`cms.models.ReferralTarget.accepts`). The API
+returns stored values as they are.
+"""
+
+import enum
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from cms.choices import HISTORICAL_REFERRAL_TYPES, ReferralType
 
 
 class Status(models.TextChoices):
@@ -47,6 +73,7 @@ class Action(models.TextChoices):
     ATTACHMENTS_DELETED = "attachments_deleted", _("Documents supprimés (durée de conservation)")
     ANONYMISED = "anonymised", _("Dossier anonymisé")
     RECTIFIED = "rectified", _("Données de la personne rectifiées")
+    REASSIGNED = "reassigned", _("Suivi réattribué")
 
 
 class Gender(models.TextChoices):
@@ -64,23 +91,79 @@ class Location(models.TextChoices):
 
 
 class JudicialSituation(models.TextChoices):
-    PSE = "pse", _("PSE — placement sous surveillance électronique")
+    DDSE = "ddse", _("DDSE — détention à domicile sous surveillance électronique")
+    ARSE = "arse", _("ARSE — assignation à résidence sous surveillance électronique")
     SL = "sl", _("SL — semi-liberté")
     PE = "pe", _("PE — placement à l'extérieur")
     LC = "lc", _("LC — libération conditionnelle")
+    LSC = "lsc", _("LSC — libération sous contrainte")
+    LSC_AUTOMATIC = (
+        "lsc_plein_droit",
+        _(
+            "LSC de plein droit — à 3 mois de la fin d'une peine de 2 ans au plus "
+            "(refusée seulement faute d'hébergement)"
+        ),
+    )
     CJ = "cj", _("CJ — contrôle judiciaire")
     SSJ = "ssj", _("SSJ — suivi socio-judiciaire")
-    SME = "sme", _("SME / sursis probatoire")
+    PROBATION = "sursis_probatoire", _("Sursis probatoire")
     TIG = "tig", _("TIG — travail d'intérêt général")
     RELEASE_6_MONTHS = "sortie_6_mois", _("Sortie de détention dans les 6 mois")
     SENTENCE_ENDED = "fin_de_peine", _("Fin de peine (sortie sèche)")
     NONE = "aucune", _("Aucune mesure en cours")
+    # The former law (kept for old records, never offered)
+    PSE = "pse", _("PSE — placement sous surveillance électronique (ancien régime, avant 2020)")
+    SME = "sme", _("SME — sursis avec mise à l'épreuve (ancien régime, avant 2020)")
+
+
+# Historical value → the value of today's law (the module's docstring says why).
+HISTORICAL_JUDICIAL_SITUATIONS = {
+    JudicialSituation.PSE: JudicialSituation.DDSE,
+    JudicialSituation.SME: JudicialSituation.PROBATION,
+}
+HISTORICAL = {
+    "judicial_situation": (JudicialSituation, HISTORICAL_JUDICIAL_SITUATIONS),
+    "referral_type": (ReferralType, HISTORICAL_REFERRAL_TYPES),
+}
+
+
+def current_value(field: str, value: str) -> str:
+    """The value of today's law for `value` of `field` (itself when it is current)."""
+    return HISTORICAL[field][1].get(value, value)
+
+
+def current_choices(field: str) -> list[tuple[str, str]]:
+    """The choices offered for a new referral: those of today's law."""
+    vocabulary, historical = HISTORICAL[field]
+    return [(value, label) for value, label in vocabulary.choices if value not in historical]
+
+
+def refusal_message(field: str) -> str:
+    """The message refusing a value that is not offered (a `%(value)s` placeholder), naming the
+    successors of the former law's values: the portal's form and the API say the same."""
+    successors = ", ".join(
+        f"« {old.value} » → « {new.value} »" for old, new in HISTORICAL[field][1].items()
+    )
+    return str(
+        _(
+            "« %(value)s » n'est pas une valeur proposée. Les mesures de l'ancien régime sont "
+            "remplacées : {successors}."
+        )
+    ).format(successors=successors)
+
+
+def current_enum(field: str) -> type[enum.StrEnum]:
+    """The values of today's law as an enumeration, for the API's input schemas."""
+    return enum.StrEnum(
+        f"Current{HISTORICAL[field][0].__name__}",
+        {value.upper(): value for value, _label in current_choices(field)},
+    )
 
 
 class HousingNeed(models.TextChoices):
     EMERGENCY = "urgence", _("Mise à l'abri (urgence)")
     INSERTION = "insertion", _("Hébergement d'insertion")
-    HOSTING_ADDRESS = "adresse_mesure", _("Adresse d'hébergement pour une mesure (PSE, SL…)")
+    HOSTING_ADDRESS = "adresse_mesure", _("Adresse d'hébergement pour une mesure (DDSE, LSC, SL…)")
     HOUSING = "logement", _("Accès au logement")
     NONE = "aucun", _("Pas de besoin")
 

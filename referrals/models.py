@@ -1,9 +1,12 @@
 """The referral record. Its status only ever changes in referrals.workflow."""
 
+import secrets
+import unicodedata
 import uuid
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -80,7 +83,7 @@ PERSON_FIELDS = [
     "origin_departement",
 ]
 JUDICIAL_FIELDS = ["judicial_situation", "release_date", "measure_end_date"]
-REQUEST_FIELDS = ["referral_type", "target"]
+REQUEST_FIELDS = ["referral_type", "target", "siao_request_number"]
 NEEDS_FIELDS = [
     "housing_need",
     "housing_comment",
@@ -94,6 +97,19 @@ NEEDS_FIELDS = [
 ]
 CONSENT_FIELDS = ["consent", "consent_date", "consent_method"]
 CONTACT_FIELDS = ["second_contact"]
+
+
+def _normalised(name: str) -> str:
+    """Lower case, without accents, hyphens, apostrophes or spaces: « Lefèvre-Dupont » and
+    « lefevre dupont » are the same name."""
+    decomposed = unicodedata.normalize("NFKD", name or "")
+    return "".join(c for c in decomposed.casefold() if c.isalnum())
+
+
+def identity_key(last_name: str, first_name: str) -> str:
+    """What the duplicate check compares (with the birth date): the normalised names."""
+    last, first = _normalised(last_name), _normalised(first_name)
+    return f"{last}|{first}" if last and first else ""
 
 
 class ReferralQuerySet(models.QuerySet):
@@ -110,6 +126,9 @@ class Referral(models.Model):
     status_changed_at = models.DateTimeField(_("statut modifié le"), default=timezone.now)
     version = models.PositiveIntegerField(default=1, editable=False)
     creation_key = models.UUIDField(unique=True, null=True, blank=True, editable=False)
+    # The person's names compared for duplicates (see `identity_key`): set on save, erased by
+    # anonymisation.
+    identity_key = models.CharField(max_length=210, blank=True, editable=False, db_index=True)
 
     # Who refers
     organisation = models.ForeignKey(
@@ -172,6 +191,20 @@ class Referral(models.Model):
         verbose_name=_("établissement ou programme"),
         on_delete=models.PROTECT,
         related_name="referrals",
+    )
+    # CHRS admissions are regulated by the SIAO: its information system (SI-SIAO) numbers the
+    # request. Loosely checked: the formats differ between départements.
+    siao_request_number = models.CharField(
+        _("numéro de demande SI-SIAO"),
+        max_length=30,
+        blank=True,
+        validators=[
+            RegexValidator(
+                r"^[A-Za-z0-9][A-Za-z0-9 ./_-]{1,29}$",
+                _("Lettres, chiffres, espaces, points, tirets ou barres obliques (2 à 30)."),
+            )
+        ],
+        help_text=_("Pour une orientation par le SIAO : le numéro de la demande dans le SI-SIAO."),
     )
 
     # Needs on the four pillars
@@ -277,6 +310,11 @@ class Referral(models.Model):
     def save(self, *args, **kwargs):
         if not self.reference:
             self.reference = ReferenceCounter.next_reference(timezone.localdate().year)
+        self.identity_key = (
+            "" if self.anonymised_at else identity_key(self.last_name, self.first_name)
+        )
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "identity_key"}
         super().save(*args, **kwargs)
 
     @property
@@ -328,6 +366,7 @@ class ReferralEvent(models.Model):
         OUTCOME = "outcome", _("Suite enregistrée")
         RETENTION = "retention", _("Durée de conservation")
         CORRECTION = "correction", _("Rectification")
+        REASSIGNMENT = "reassignment", _("Réattribution du suivi")
 
     referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=20, choices=Kind.choices)
@@ -630,3 +669,53 @@ class FunderIndicator(models.Model):
             raise ValidationError(
                 {"manual_result": _("Ce résultat est calculé par le portail : laissez vide.")}
             )
+
+
+def new_certificate_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class Certificate(models.Model):
+    """An "attestation d'hébergement" handed to the partner once a referral is accepted, for the
+    judge. Its random token (never the referral's id) is the key of the public verification page.
+    `snapshot` keeps what the PDF printed: `public` (what the verification page may show) and
+    `person` (who is housed, printed on the PDF only; erased by anonymisation). Whether it is
+    still valid is decided in one place, `referrals.documents.certificates.validity`."""
+
+    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="certificates")
+    token = models.CharField(max_length=64, unique=True, default=new_certificate_token)
+    issued_at = models.DateTimeField(default=timezone.now)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    superseded_by = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="supersedes"
+    )
+    snapshot = models.JSONField(default=dict)
+
+    class Meta:
+        verbose_name = _("attestation d'hébergement")
+        verbose_name_plural = _("attestations d'hébergement")
+        ordering = ["-issued_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.referral_id} {self.issued_at:%Y-%m-%d}"
+
+
+class ReferralSeen(models.Model):
+    """When a user last opened a referral's page: the events and messages written after it by
+    someone else are unread for them (see `referrals.work`)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="seen_by")
+    seen_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("lecture d'une orientation")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "referral"], name="referral_seen_once")
+        ]
+
+    def __str__(self):
+        return f"{self.referral_id} {self.seen_at:%Y-%m-%d %H:%M}"

@@ -25,10 +25,19 @@ def commission_emails(target_id) -> list[str]:
 
 
 def partner_emails(referral) -> list[str]:
-    emails = [referral.officer.email]
-    if referral.second_contact_id:
-        emails.append(referral.second_contact.email)
-    return emails
+    """The officer and the second contact, while they are active members of the referring
+    organisation: a deactivated member is told nothing more (reassign their referrals)."""
+    followers = [pk for pk in (referral.officer_id, referral.second_contact_id) if pk]
+    emails = dict(
+        Membership.objects.filter(
+            organisation_id=referral.organisation_id,
+            user_id__in=followers,
+            is_active=True,
+            user__is_active=True,
+            organisation__is_active=True,
+        ).values_list("user_id", "user__email")
+    )
+    return [emails[pk] for pk in followers if pk in emails]
 
 
 class ReferralNotification(EmailNotification):
@@ -135,6 +144,20 @@ class ReferralClosedUnanswered(ReferralNotification):
         "La demande est restée sans décision de la commission pendant plusieurs semaines : elle "
         "est close. Contactez l'établissement ou créez une nouvelle demande si besoin."
     )
+
+
+class ReferralReassigned(ReferralNotification):
+    subject = _("orientation confiée")
+    summary = _(
+        "Le suivi de cette demande d'orientation vous est confié (nouveau référent ou second "
+        "contact), par l'administrateur de votre organisation."
+    )
+
+    def __init__(self, referral, followers):
+        super().__init__(referral)
+        # Only the newly named followers (who are among the referral's active followers).
+        emails = {user.email for user in followers}
+        self.recipients = [email for email in self.recipients if email in emails]
 
 
 class NewMessage(ReferralNotification):

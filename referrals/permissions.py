@@ -28,6 +28,9 @@ Figures (`referrals.figures`):
   one can be recognised from a statistic; the page states the rule.
 - **Funders' indicators** (objectives per programme and year) are set by management only; they
   are shown with the figures to whoever reads that programme's figures.
+- Organisation admins manage members and invitations (`accounts.permissions`), and reassign
+  their organisation's referrals (the officer, the second contact) to another active member of
+  the same organisation (`can_reassign`, `reassignable_members`).
 """
 
 from dataclasses import dataclass, field
@@ -37,7 +40,7 @@ from django.db.models import Q
 from django.http import Http404
 from wagtail.models import Page
 
-from accounts.models import InternalRole, Membership
+from accounts.models import InternalRole, Membership, User
 
 from . import journal
 from .choices import Status
@@ -304,3 +307,51 @@ def can_rectify(actor: Actor, referral: Referral) -> bool:
         and referral.status != Status.DRAFT
         and referral.anonymised_at is None
     )
+
+
+# --- documents handed out on paper (referrals.documents) ---------------------------------------
+
+# An accepted referral, until the person arrived, is what a housing certificate certifies.
+CERTIFIED_STATUSES = {Status.ACCEPTED, Status.ARRIVED}
+
+
+def can_download_certificate(actor: Actor, referral: Referral) -> bool:
+    """The referring partner downloads the housing certificate of an accepted referral (any other
+    status, or anyone else: a 404)."""
+    return (
+        is_own_partner(actor, referral)
+        and referral.status in CERTIFIED_STATUSES
+        and referral.anonymised_at is None
+    )
+
+
+def can_print_receipt(actor: Actor, referral: Referral) -> bool:
+    """The referring partner prints the receipt for the person, from the draft on (the person
+    may leave the interview with it); not once anonymised."""
+    return is_own_partner(actor, referral) and referral.anonymised_at is None
+
+
+# --- continuity: reassignment within the referring organisation ----------------------------------
+
+
+def is_organisation_admin(actor: Actor) -> bool:
+    return actor.is_partner and actor.membership.role == Membership.Role.ADMIN
+
+
+def can_reassign(actor: Actor, referral: Referral) -> bool:
+    """An admin of the referring organisation gives its follow-up to another member (an
+    officer away or leaving); never once anonymised."""
+    return (
+        is_organisation_admin(actor)
+        and is_own_partner(actor, referral)
+        and referral.anonymised_at is None
+    )
+
+
+def reassignable_members(organisation_id):
+    """Who may follow an organisation's referrals: its active members with an active account."""
+    return User.objects.filter(
+        is_active=True,
+        memberships__organisation_id=organisation_id,
+        memberships__is_active=True,
+    ).order_by("last_name", "first_name", "email")

@@ -9,7 +9,8 @@ personnelles"):
 - `RETENTION_DRAFTS_DAYS` after their last change, drafts never submitted are deleted;
 - `RETENTION_REFERRALS_DAYS` after the last activity of a referral and of the referrals linked to
   it by re-orientation, the file is anonymised: everything that names or describes the person is
-  erased, what the yearly figures need (dates, statuses, establishment, organisation, type,
+  erased (with the duplicate check's key and the users' "seen" markers), what the yearly
+  figures need (dates, statuses, establishment, organisation, type,
   judicial situation, reasons) is kept, so that every figure stays the same;
 - `RETENTION_JOURNAL_DAYS` after it was written, an access-journal entry is deleted.
 
@@ -29,6 +30,7 @@ from django.utils import timezone
 
 from . import workflow
 from .choices import Action, Status
+from .documents import certificates
 from .models import (
     AccessLog,
     Attachment,
@@ -36,6 +38,7 @@ from .models import (
     Message,
     Referral,
     ReferralEvent,
+    ReferralSeen,
 )
 from .permissions import Actor
 
@@ -293,7 +296,10 @@ def anonymise(referral, actor: Actor | None = None) -> bool:
             setattr(locked, name, "")
         locked.anonymised_at = timezone.now()
         locked.save()
+        certificates.revoke_for_anonymisation(locked)
         Message.objects.filter(referral=locked).update(body=ERASED_TEXT)
+        # Who had read what, and when, goes too (the access journal keeps the reads).
+        ReferralSeen.objects.filter(referral=locked).delete()
         InternalNote.objects.filter(referral=locked).update(body=ERASED_TEXT)
         events = ReferralEvent.objects.filter(referral=locked)
         events.exclude(comment="").update(comment="")

@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from wagtail.models import Page
 
+from accounts.models import Organisation
 from cms.choices import ReferralType
 from cms.models import ReferralTarget
 
@@ -60,4 +61,11 @@ def fit_warnings(referral) -> list[str]:
         and referral.referral_type != ReferralType.SORTIE_SECHE
     ):
         warnings.append(_("La date de sortie ou de début de mesure est passée."))
+    if referral.organisation.kind == Organisation.Kind.SIAO and not referral.siao_request_number:
+        warnings.append(
+            _(
+                "Orientation par le SIAO sans numéro de demande SI-SIAO : ajoutez-le pour que la "
+                "commission retrouve la demande."
+            )
+        )
     return warnings

@@ -35,6 +35,13 @@ def event_label(event) -> str:
                 for name, (old, new) in changes.items()
             )
         }
+    if event.action == Action.REASSIGNED:
+        parts = []
+        if "officer" in event.data:
+            parts.append(_("référent « %s » → « %s »") % tuple(event.data["officer"]))
+        if "second_contact" in event.data:
+            parts.append(_("second contact « %s » → « %s »") % tuple(event.data["second_contact"]))
+        return _("Suivi réattribué : %(changes)s") % {"changes": " ; ".join(parts)}
     if event.action == Action.DOCUMENT_ADDED:
         return _("Document ajouté")
     if event.to_status:

@@ -37,8 +37,10 @@ from .permissions import (
     can_add_document,
     can_change_release_date,
     can_post_message,
+    can_reassign,
     can_rectify,
     plays,
+    reassignable_members,
 )
 from .targets import check_target
 
@@ -347,6 +349,7 @@ COPIED_FIELDS = [
     *PERSON_FIELDS,
     *JUDICIAL_FIELDS,
     "referral_type",
+    "siao_request_number",
     *NEEDS_FIELDS,
     *CONSENT_FIELDS,
 ]
@@ -692,3 +695,46 @@ def post_message(referral: Referral, actor: Actor, body: str) -> Message:
         )
         notifications.NewMessage(referral, from_partner=actor.is_partner).send()
     return message
+
+
+def reassign(referrals, actor: Actor, officer=None, second_contact=None) -> list[Referral]:
+    """Give the follow-up of `referrals` to another member of the same organisation: a new
+    officer and/or a new second contact. All or nothing: one referral that may not be
+    reassigned, or a member of another organisation, and nothing changes. Each referral's
+    history keeps who was replaced by whom; the new officer and second contact are told."""
+    if officer is None and second_contact is None:
+        raise ValidationError(_("Choisissez le nouveau référent ou le nouveau second contact."))
+    changed = []
+    with transaction.atomic():
+        for referral in referrals:
+            locked = Referral.objects.select_for_update().get(pk=referral.pk)
+            if not can_reassign(actor, locked):
+                raise PermissionDenied
+            members = reassignable_members(locked.organisation_id)
+            for user in (officer, second_contact):
+                if user is not None and not members.filter(pk=user.pk).exists():
+                    raise ValidationError(
+                        _(
+                            "%(name)s n'est pas membre actif de votre organisation : rien n'a "
+                            "été réattribué."
+                        )
+                        % {"name": user}
+                    )
+            data = {}
+            if officer is not None and officer.pk != locked.officer_id:
+                data["officer"] = [str(locked.officer), str(officer)]
+                locked.officer = officer
+            if second_contact is not None and second_contact.pk != locked.second_contact_id:
+                data["second_contact"] = [str(locked.second_contact or "—"), str(second_contact)]
+                locked.second_contact = second_contact
+            if not data:
+                continue
+            locked.version += 1
+            locked.save()
+            _log(locked, actor, ReferralEvent.Kind.REASSIGNMENT, Action.REASSIGNED, data=data)
+            named = [(officer, "officer"), (second_contact, "second_contact")]
+            changed.append((locked, [user for user, key in named if key in data]))
+        # Told once every referral passed (all or nothing).
+        for referral, followers in changed:
+            notifications.ReferralReassigned(referral, followers).send()
+    return [referral for referral, _followers in changed]

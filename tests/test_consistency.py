@@ -48,6 +48,8 @@ ON_DELETE = {
     "accounts.InternalRole.establishment": CASCADE,
     "accounts.Invitation.organisation": CASCADE,
     "accounts.PendingNotification.user": CASCADE,
+    # A token's expiry goes with the token.
+    "accounts.APITokenExpiry.token": CASCADE,
     # Who invited / accepted is history: kept when the account goes.
     "accounts.Invitation.invited_by": SET_NULL,
     "accounts.Invitation.accepted_by": SET_NULL,
@@ -92,6 +94,15 @@ ON_DELETE = {
     # A funder's indicator belongs to its programme; who last set it is kept as nobody.
     "referrals.FunderIndicator.programme": CASCADE,
     "referrals.FunderIndicator.updated_by": SET_NULL,
+    # A housing certificate goes with its referral (a deleted draft never had one); who issued it
+    # may go; a certificate that superseded another may not outlive it in practice, but if it
+    # goes the older one simply stays invalid.
+    "referrals.Certificate.referral": CASCADE,
+    "referrals.Certificate.issued_by": SET_NULL,
+    "referrals.Certificate.superseded_by": SET_NULL,
+    # "Seen" markers are a user's reading position on a referral: they go with either.
+    "referrals.ReferralSeen.user": CASCADE,
+    "referrals.ReferralSeen.referral": CASCADE,
     # The access journal is append-only and outlives what it names: no constraint, no cascade,
     # so that a deleted draft's or account's readers stay known until the retention purge.
     "referrals.AccessLog.referral": DO_NOTHING,
@@ -226,6 +237,8 @@ PUBLIC_URLS = {
     "sitemap": "public site",
     "robots_txt": "public site",
     "search": "public site",
+    "certificate_verify": "a housing certificate checked by a court clerk, without an account: "
+    "valid or not, reference, establishment, dates, no personal data",
     "accounts:invitation": "the invitation link: its signed key is the credential",
     "referrals_api:api-root": "Ninja's root (404)",
     "referrals_api:openapi-json": "the partner API's description (no data)",

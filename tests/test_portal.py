@@ -4,8 +4,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from cryptography.fernet import Fernet
 from django.db import OperationalError, connection
 from django.urls import reverse
+
+from portal.settings.base import DEV_MFA_KEY
 
 pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).resolve().parent.parent
@@ -59,18 +62,23 @@ def _manage(*args, env):
     )
 
 
+PRODUCTION_MFA_KEY = Fernet.generate_key().decode()
+PRODUCTION_OWN_VARIABLES = {
+    "SECRET_KEY",
+    "DJANGO_SETTINGS_MODULE",
+    "DJANGO_ALLOW_ASYNC_UNSAFE",
+    "MFA_ENCRYPTION_KEY",
+}
+
+
 def _production_env(**extra):
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in {"SECRET_KEY", "DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE"}
-    }
+    env = {key: value for key, value in os.environ.items() if key not in PRODUCTION_OWN_VARIABLES}
     env.update(
         DJANGO_SETTINGS_MODULE="portal.settings.production",
+        **{"MFA_ENCRYPTION_KEY": PRODUCTION_MFA_KEY, **extra},
         ALLOWED_HOSTS="portail.ilot.test",
         DATABASE_URL=os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/ilot"),
         REDIS_URL="redis://127.0.0.1:6379/0",
-        **extra,
     )
     return env
 
@@ -93,6 +101,20 @@ def test_production_refuses_to_start_without_a_real_secret_key():
     assert "SECRET_KEY must be set" in result.stderr
     result = _manage("check", env=_production_env(SECRET_KEY="dev-only-insecure-key"))
     assert result.returncode != 0
+
+
+def test_production_refuses_to_start_without_its_own_mfa_encryption_key():
+    secret = "k" * 20 + "-a-long-random-production-secret-0123456789"
+    for key in ("", "not-a-fernet-key", DEV_MFA_KEY):
+        result = _manage("check", env=_production_env(SECRET_KEY=secret, MFA_ENCRYPTION_KEY=key))
+        assert result.returncode != 0
+        assert "MFA_ENCRYPTION_KEY" in result.stderr
+    result = _manage(
+        "check",
+        env=_production_env(SECRET_KEY=secret, MFA_ENCRYPTION_KEY_FALLBACKS="old-broken-key"),
+    )
+    assert result.returncode != 0
+    assert "MFA_ENCRYPTION_KEY" in result.stderr
 
 
 def test_french_by_default_even_for_an_english_browser(client):

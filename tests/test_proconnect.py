@@ -17,7 +17,7 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import LoginEvent, Organisation, User
-from tests.factories import InvitationFactory, MembershipFactory
+from tests.factories import PASSWORD, InvitationFactory, MembershipFactory
 from tests.proconnect_provider import agent_claims, expired_claims
 from tests.utils import login, text
 
@@ -176,6 +176,8 @@ def test_an_account_that_was_not_invited_links_proconnect_from_its_account_page(
     assert "pas encore relié à ProConnect" in text(refused)
 
     login(client, user)  # with the password
+    # Linking a way to sign in asks for the password again (ACCOUNT_REAUTHENTICATION_REQUIRED).
+    client.post(reverse("account_reauthenticate"), {"password": PASSWORD})
     page = text(client.get(reverse("proconnect_account")))
     assert "Relier votre compte ProConnect" in page
     linked = sign_in(client, "agent-3", process="connect")

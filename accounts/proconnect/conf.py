@@ -1,5 +1,7 @@
 """ProConnect's names and switches, shared by the provider, the views and the templates."""
 
+from urllib.parse import urlsplit
+
 from django.conf import settings
 
 PROVIDER_ID = "proconnect"
@@ -25,3 +27,13 @@ WHAT_IS_PROCONNECT_URL = "https://proconnect.gouv.fr/"
 def is_enabled() -> bool:
     """ProConnect is offered only when its client is configured (README, "ProConnect")."""
     return bool(getattr(settings, "SOCIALACCOUNT_PROVIDERS", {}).get(PROVIDER_ID, {}).get("APPS"))
+
+
+def csp_sources() -> dict[str, list[str]]:
+    """What the Content-Security-Policy must allow for ProConnect (settings.CSP_EXTRA_SOURCES):
+    the sign-in and logout forms are redirected to its origin, which form-action must allow."""
+    if not is_enabled():
+        return {}
+    server_url = settings.SOCIALACCOUNT_PROVIDERS[PROVIDER_ID]["APPS"][0]["settings"]["server_url"]
+    parts = urlsplit(server_url)
+    return {"form-action": [f"{parts.scheme}://{parts.netloc}"]}

@@ -10,9 +10,9 @@
   an invitation; it never joins the organisation by itself.
 - A deactivated account, or one whose every membership was deactivated, is refused.
 
-MFA: internal staff pass the portal's MFA (when they set it up) unless ProConnect's `amr` claim
-shows a multi-factor login; partners follow their own MFA setting, as with a password (no
-organisation rule exists yet: it belongs to the security issue).
+MFA: internal staff pass the portal's MFA unless ProConnect's `amr` claim shows a multi-factor
+login; partners pass it when they set it up, as with a password. Who must set it up at all is
+decided by accounts.security, whatever the way of signing in.
 """
 
 import re

@@ -108,6 +108,9 @@ PUBLICS = {
 }
 JUSTICE_REFERRALS = {
     ReferralType.SORTIE_SECHE,
+    ReferralType.DDSE,
+    ReferralType.ARSE,
+    ReferralType.LSC,
     ReferralType.PSE,
     ReferralType.SEMI_LIBERTE,
     ReferralType.PLACEMENT_EXTERIEUR,

@@ -29,6 +29,22 @@ def unknown_page_types_message(labels) -> str:
     }
 
 
+# Past this, an offset would only reach the database to fail ("bigint out of range").
+MAX_OFFSET = 1_000_000
+
+
+def pagination_error(request) -> str | None:
+    """A French message when ``offset`` or ``limit`` is a number too large to mean anything."""
+    for name in ("offset", "limit"):
+        value = request.GET.get(name, "").strip()
+        if value.lstrip("+-").isdigit() and int(value) > MAX_OFFSET:
+            return _("Le paramètre « %(name)s » doit valoir au plus %(max)s.") % {
+                "name": name,
+                "max": MAX_OFFSET,
+            }
+    return None
+
+
 def only_parameters(*names: str):
     """Refuse (400) query parameters the endpoint doesn't declare, with the accepted list."""
     allowed = frozenset(names)
@@ -39,6 +55,9 @@ def only_parameters(*names: str):
             unknown = set(request.GET.keys()) - allowed
             if unknown:
                 raise HttpError(400, unknown_parameters_message(unknown, allowed))
+            error = pagination_error(request)
+            if error:
+                raise HttpError(400, error)
             return view(request, *args, **kwargs)
 
         return wrapper

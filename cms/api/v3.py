@@ -3,8 +3,9 @@
 Every page type, the snippets (glossary terms, key figures), images and documents, read
 anonymously (live and public pages only) and written with a bearer token
 (``wagtail.models.APIToken``) whose user has the Wagtail permission. ``v3_urls()`` mounts it with
-two additions: unknown query parameters and unknown page types are refused (400) on the page
-endpoints instead of being ignored, and any other path under ``/api/v3/`` is a JSON 404.
+three additions: unknown query parameters and unknown page types are refused (400) on the page
+endpoints instead of being ignored, a huge ``offset`` or ``limit`` is a 400 everywhere, and any
+other path under ``/api/v3/`` is a JSON 404.
 StreamFields and images are shown as ``cms.api.schemas`` describes.
 """
 
@@ -22,7 +23,13 @@ from wagtail.api.v3.schemas.params import OrderingSchema, SearchSchema
 from wagtail.api.validators import APIFieldValidator
 from wagtail.models import Page
 
-from .params import PAGE_MODELS, bad_request, unknown_page_types_message, unknown_parameters_message
+from .params import (
+    PAGE_MODELS,
+    bad_request,
+    pagination_error,
+    unknown_page_types_message,
+    unknown_parameters_message,
+)
 
 LIST_PAGES_PARAMETERS = frozenset(
     {
@@ -103,6 +110,19 @@ def numeric_identifiers(view):
     return wrapper
 
 
+def bounded_pagination(view):
+    """A huge ``offset`` or ``limit`` is a 400, not a database error."""
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        error = pagination_error(request)
+        if error:
+            return bad_request(error)
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
 def v3_urls():
     """``include()``-able URLs of the Wagtail API v3 (see the module's docstring)."""
     patterns, app_name, namespace = v3_api.urls
@@ -113,5 +133,6 @@ def v3_urls():
             pattern.callback = strict_page_parameters(pattern.callback, kind)
         if "_id>" in str(pattern.pattern):
             pattern.callback = numeric_identifiers(pattern.callback)
+        pattern.callback = bounded_pagination(pattern.callback)
     patterns.append(re_path(r"^.*$", not_found))
     return patterns, app_name, namespace

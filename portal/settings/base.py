@@ -4,6 +4,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -64,6 +65,7 @@ INSTALLED_APPS = [
     "taggit",
     "django_filters",
     "corsheaders",
+    "csp",
     "django_tasks",
     "django_tasks_db",
     "allauth",
@@ -85,8 +87,13 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "core.middleware.RequestIdMiddleware",
+    # Outermost after the request id, so that every response (errors included) gets them.
+    "core.middleware.PrivateResponseMiddleware",
+    "core.middleware.ContentSecurityPolicyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "corsheaders.middleware.CorsMiddleware",
+    # Expired tokens, and those of people who lost access, answer 401 on every API.
+    "accounts.middleware.APITokenMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "portal.middleware.LanguageMiddleware",
@@ -97,9 +104,15 @@ MIDDLEWARE = [
     "allauth.usersessions.middleware.UserSessionsMiddleware",
     "accounts.middleware.CurrentOrganisationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Session lifetimes and enforced MFA (accounts.security).
+    "accounts.middleware.SecurityMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
 ]
+
+# Never kept by a cache (core.middleware.PrivateResponseMiddleware): responses to signed-in users,
+# to requests with an Authorization header, and everything under these paths.
+PRIVATE_PATH_PREFIXES = ["/api/orientations/"]
 
 ROOT_URLCONF = "portal.urls"
 WSGI_APPLICATION = "portal.wsgi.application"
@@ -118,6 +131,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.current_organisation",
                 "referrals.context_processors.vocabulary",
+                "referrals.context_processors.work_badge",
             ],
         },
     },
@@ -131,7 +145,18 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The embedded default is shared by the web server and the worker (`manage.py db_worker`):
+    # write transactions take the lock when they begin (IMMEDIATE) and wait for it up to 20 s
+    # instead of failing with "database is locked"; WAL lets readers run beside a writer.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    )
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Full-text search with French stemming for Wagtail's database search backend.
     INSTALLED_APPS.append("django.contrib.postgres")
 
@@ -153,7 +178,12 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
-SESSION_COOKIE_AGE = 60 * 60 * 10  # a working day
+# Session lifetimes (accounts.security): idle timeouts for L'Îlot's team and for partners, and
+# an absolute lifetime whatever the activity.
+SESSION_IDLE_TIMEOUT_INTERNAL = 60 * int(os.environ.get("SESSION_IDLE_MINUTES_INTERNAL", "30"))
+SESSION_IDLE_TIMEOUT_PARTNER = 60 * int(os.environ.get("SESSION_IDLE_MINUTES_PARTNER", "480"))
+SESSION_ABSOLUTE_LIFETIME = 3600 * int(os.environ.get("SESSION_MAX_HOURS", "12"))
+SESSION_COOKIE_AGE = SESSION_ABSOLUTE_LIFETIME
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 
@@ -187,18 +217,37 @@ ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[L'Îlot] "
 # Notifications wait for the daily digest of those who chose one (see core.notifications).
 NOTIFICATION_DIGEST_HOLDER = "accounts.digest.hold_for_digest"
+# After deactivating a member of a partner organisation, its admin lands on the list of that
+# member's open referrals to reassign them (`?de=<user id>` is added).
+MEMBER_DEACTIVATED_REDIRECT = "referrals:reassign"
 ACCOUNT_CHANGE_EMAIL = False
+# Changing an email address asks for the password again (MFA's pages always do; the password
+# form asks for the current one); the person is told of every change by email.
+ACCOUNT_REAUTHENTICATION_REQUIRED = True
+ACCOUNT_EMAIL_NOTIFICATIONS = True
 ACCOUNT_RATE_LIMITS = {
-    # allauth's defaults, stated so that they are visible and tested.
+    # allauth's defaults, stated so that they are visible and tested. The "key" (the login) of
+    # failed logins is split per known device (accounts.devices): a stranger's wrong passwords
+    # do not lock the owner out of the browser they use.
     "login_failed": "10/m/ip,5/5m/key",
     "reset_password": "20/m/ip,5/m/key",
     "reset_password_from_key": "20/m/ip",
     "login": "30/m/ip",
 }
 ALLAUTH_TRUSTED_PROXY_COUNT = int(os.environ.get("ALLAUTH_TRUSTED_PROXY_COUNT", "0"))
+KNOWN_DEVICE_DAYS = 180  # lifetime of the cookie marking a device that signed in
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_TOTP_ISSUER = "L'Îlot"
+MFA_TOTP_TOLERANCE = 1  # the previous and next codes too: phones' clocks drift
 MFA_PASSKEY_LOGIN_ENABLED = False
+# TOTP secrets and recovery-code seeds are encrypted in the database (accounts.mfa) with this
+# Fernet key (`python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key())"`);
+# older keys listed in MFA_ENCRYPTION_KEY_FALLBACKS still decrypt during a rotation. Required in
+# production; development and tests use a fixed key.
+MFA_ADAPTER = "accounts.mfa.MFAAdapter"
+MFA_ENCRYPTION_KEY = os.environ.get("MFA_ENCRYPTION_KEY", "")
+MFA_ENCRYPTION_KEY_FALLBACKS = env_list("MFA_ENCRYPTION_KEY_FALLBACKS")
+DEV_MFA_KEY = "ZGV2LW9ubHktbWZhLWtleS1ub3QtZm9yLXByb2R1Y3Q="  # development and tests only
 USERSESSIONS_TRACK_ACTIVITY = False
 
 # ProConnect, the state agents' OpenID Connect federation (see README, "ProConnect"): offered on
@@ -309,6 +358,10 @@ WAGTAIL_SITE_NAME = "L'Îlot"
 WAGTAILADMIN_BASE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 WAGTAILADMIN_LOGIN_URL = "account_login"
 WAGTAIL_PASSWORD_RESET_ENABLED = False
+# Password and email change only in the portal's account pages (allauth: re-authentication,
+# notice by email), not in the Wagtail admin's account page.
+WAGTAIL_PASSWORD_MANAGEMENT_ENABLED = False
+WAGTAIL_EMAIL_MANAGEMENT_ENABLED = False
 WAGTAIL_I18N_ENABLED = False
 WAGTAILADMIN_PERMITTED_LANGUAGES = [("fr", "Français"), ("en", "English")]
 WAGTAILSEARCH_BACKENDS = {
@@ -318,6 +371,25 @@ WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "odt", "ods", "pdf", "pptx", "rtf", "tx
 WAGTAILDOCS_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
 WAGTAILIMAGES_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
+# Request bodies: form fields at most 2.5 MB in memory (Django's default, stated), uploaded files
+# over 2.5 MB spooled to a temporary file; referral documents at most 10 MB, refused from the
+# request's Content-Length before the body is read (referrals.partner.views.referral_upload).
+# The proxy's client_max_body_size stops anything bigger first (README, deployment).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+DOCUMENT_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
+
+# Optional antivirus for uploaded documents (core.antivirus): ClamAV's daemon on a Unix socket or
+# over TCP. When set, a document is refused if clamd cannot be reached (fail closed).
+CLAMD_SOCKET = os.environ.get("CLAMD_SOCKET", "")
+CLAMD_HOST = os.environ.get("CLAMD_HOST", "")
+CLAMD_PORT = int(os.environ.get("CLAMD_PORT", "3310"))
+CLAMD_TIMEOUT = int(os.environ.get("CLAMD_TIMEOUT", "30"))
+
+# Downloads of referral documents: after the permission check, the view streams the file, or,
+# when this is set (e.g. "/_private/"), hands the transfer to nginx with X-Accel-Redirect to
+# this internal location (README, deployment). Only with PRIVATE_MEDIA_ROOT (not a bucket).
+PRIVATE_FILES_X_ACCEL_PREFIX = os.environ.get("PRIVATE_FILES_X_ACCEL_PREFIX", "")
 
 SITE_URL = WAGTAILADMIN_BASE_URL
 
@@ -372,6 +444,9 @@ LOGGING = {
     },
 }
 
+# Backups (`manage.py backup` / `restore`, portal.backup): a Fernet key, kept apart from them.
+BACKUP_ENCRYPTION_KEY = os.environ.get("BACKUP_ENCRYPTION_KEY", "")
+
 SUPPORT_EMAIL = os.environ.get("SUPPORT_EMAIL", "contact@ilot.test")
 ORGANISATION_NAME = _("L'Îlot")
 
@@ -388,5 +463,60 @@ RETENTION_DRAFTS_DAYS = env_days("RETENTION_DRAFTS_DAYS", 90)  # drafts never su
 RETENTION_UNANSWERED_DAYS = env_days("RETENTION_UNANSWERED_DAYS", 60)  # waiting for a decision
 RETENTION_JOURNAL_DAYS = env_days("RETENTION_JOURNAL_DAYS", 365)  # access journal entries
 RETENTION_NOTICE_DAYS = env_days("RETENTION_NOTICE_DAYS", 30)  # notice before anonymising
+# Whom a person asks about their data (on the receipt handed to them): the data protection
+# officer's address (docs/registre-des-traitements.md).
+DPO_CONTACT = os.environ.get("DPO_CONTACT", "dpo@ilot.test")
 # One user reading more distinct files than this in a day stands out in the journal's page.
 JOURNAL_ALERT_READS = int(os.environ.get("JOURNAL_ALERT_READS", "30"))
+
+# Content-Security-Policy (django-csp, core.middleware.ContentSecurityPolicyMiddleware), enforced in
+# every settings module so that what it breaks shows in development and in the browser tests.
+# No inline script and no inline style anywhere on the public site and the portal: scripts are
+# static files (portal/static/portal/js/), data goes through `json_script`. Public pages are cached
+# whole for anonymous visitors, so they use no nonce.
+CSP_REPORT_URL = "/csp-report/"
+CSP_FRAME_SOURCES = env_list(
+    "CSP_FRAME_SOURCES",
+    "https://www.youtube.com,https://www.youtube-nocookie.com,https://player.vimeo.com,"
+    "https://www.dailymotion.com,https://geo.dailymotion.com",
+)
+# Where images and media are served from when not from this site (an S3 bucket's domain).
+CSP_MEDIA_SOURCES = env_list("CSP_MEDIA_SOURCES")
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:", *CSP_MEDIA_SOURCES],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "media-src": [SELF, *CSP_MEDIA_SOURCES],
+        "frame-src": CSP_FRAME_SOURCES,
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "report-uri": CSP_REPORT_URL,
+    }
+}
+# Sources added to every response's policy by these functions: the sign-in and logout forms are
+# redirected to ProConnect when it is configured (form-action must allow its origin).
+CSP_EXTRA_SOURCES = ["accounts.proconnect.conf.csp_sources"]
+# The one place for what the admin sites need beyond that policy, by path prefix: the sources are
+# added to the directive's (they replace it when it was 'none').
+# Wagtail's admin writes inline scripts (date pickers, inline panels) and inline styles, and
+# previews images from blob: URLs; Django's admin writes inline styles.
+CSP_PATH_RELAXATIONS = {
+    "/admin/": {
+        "script-src": [UNSAFE_INLINE],
+        "style-src": [UNSAFE_INLINE],
+        "img-src": ["blob:"],
+        "frame-src": [SELF],
+        "frame-ancestors": [SELF],
+    },
+    "/django-admin/": {"style-src": [UNSAFE_INLINE]},
+}
+# Wagtail's admin would load avatars from gravatar.com and ask releases.wagtail.org for a newer
+# version from the editors' browsers (telling them who uses the admin): both off.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
+WAGTAIL_ENABLE_UPDATE_CHECK = False

@@ -1,7 +1,7 @@
 """Local development: `make run`. Never use in production."""
 
 from .base import *  # noqa: F403
-from .base import os
+from .base import DEV_MFA_KEY, os
 
 DEBUG = True
 SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-insecure-key-do-not-use-in-production")
@@ -11,3 +11,4 @@ MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = True
 STORAGES["staticfiles"] = {  # noqa: F405
     "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
 }
+MFA_ENCRYPTION_KEY = os.environ.get("MFA_ENCRYPTION_KEY") or DEV_MFA_KEY

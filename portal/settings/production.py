@@ -1,14 +1,33 @@
 """Production: everything from the environment; refuses to start without a real SECRET_KEY."""
 
+from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import SECRET_KEY, env_bool, os
+from .base import (
+    DEV_MFA_KEY,
+    MFA_ENCRYPTION_KEY,
+    MFA_ENCRYPTION_KEY_FALLBACKS,
+    SECRET_KEY,
+    env_bool,
+    os,
+)
 
 if len(SECRET_KEY) < 50 or SECRET_KEY.startswith(("dev-", "test-", "django-insecure")):
     raise ImproperlyConfigured(
         "SECRET_KEY must be set to a random value of at least 50 characters in production."
     )
+
+for _key in (MFA_ENCRYPTION_KEY, *MFA_ENCRYPTION_KEY_FALLBACKS):
+    try:
+        Fernet(_key)
+    except ValueError:
+        _key = None
+    if not _key or _key == DEV_MFA_KEY:
+        raise ImproperlyConfigured(
+            "MFA_ENCRYPTION_KEY (and each of MFA_ENCRYPTION_KEY_FALLBACKS) must be a Fernet key "
+            "of its own in production: it encrypts the MFA secrets in the database."
+        )
 
 DEBUG = False
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

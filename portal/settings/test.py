@@ -4,7 +4,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import INSTALLED_APPS, os
+from .base import DEV_MFA_KEY, INSTALLED_APPS, os
 
 SECRET_KEY = "test-only-key"
 DEBUG = False
@@ -33,3 +33,4 @@ MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = True
 LANGUAGE_CODE = "fr"
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
+MFA_ENCRYPTION_KEY = DEV_MFA_KEY

@@ -6,14 +6,19 @@ pages: permissions (who sees what), the workflow (what may happen), the form (wh
 is). A referral that is not yours is a 404, never a 403."""
 
 import uuid
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django import forms
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import ProhibitNullCharactersValidator
+from django.db.models import DateTimeField, Max, OuterRef, Subquery
+from django.db.models.functions import Coalesce, Greatest
 from django.http import Http404
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Field, Header, NinjaAPI, Query, Router, Schema
+from ninja import Field, File, Form, Header, NinjaAPI, Query, Router, Schema, UploadedFile
 from ninja.errors import AuthenticationError, HttpError, Throttled
 from ninja.errors import ValidationError as RequestValidationError
 from ninja.responses import Status
@@ -24,24 +29,44 @@ from accounts.models import Membership
 from cms.choices import ReferralType
 
 from .. import journal, workflow
-from ..choices import Action
+from ..choices import HISTORICAL, Action, AttachmentKind, refusal_message
 from ..choices import Status as ReferralStatus
+from ..documents import certificates
+from ..documents.pdf import pdf_response, render_pdf
+from ..documents.views import certificate_context
+from ..duplicates import possible_duplicates
 from ..figures.definitions import DEFINITIONS, Figures, Period, period_figures
 from ..figures.views import PeriodForm, partner_figures
 from ..filters import ReferralFilter
-from ..models import Referral
-from ..partner.forms import ReferralForm
-from ..permissions import Actor, figures_establishments, get_visible_or_404, visible_referrals
+from ..models import Message, Referral, ReferralEvent
+from ..partner.forms import AttachmentForm, ReferralForm
+from ..permissions import (
+    Actor,
+    can_add_document,
+    can_change_release_date,
+    can_download_certificate,
+    figures_establishments,
+    get_visible_or_404,
+    is_own_partner,
+    visible_referrals,
+)
 from ..targets import check_target, fit_warnings
 from .schemas import (
+    AnswerIn,
+    AttachmentOut,
+    CertificateOut,
+    ChangesOut,
+    ContestIn,
     ErrorOut,
     EventOut,
     FiguresOut,
+    InputSchema,
     MessageIn,
     MessageOut,
     ReferralIn,
     ReferralOut,
     ReferralPageOut,
+    ReleaseDateIn,
     StatisticsOut,
     StaysOut,
     WithdrawIn,
@@ -164,9 +189,16 @@ def _french(error: dict) -> str:
     """Pydantic's message for one invalid parameter, in French."""
     kind = error.get("type", "")
     ctx = error.get("ctx") or {}
+    if kind == "null_character":
+        return str(ProhibitNullCharactersValidator.message)  # as the portal's forms say
     if kind == "missing":
         return str(forms.Field.default_error_messages["required"])  # as the portal's forms say
-    if kind.startswith(("date", "datetime")):
+    if kind.startswith("datetime"):
+        return _(
+            "Date et heure invalides : utilisez le format ISO 8601, par exemple "
+            "2026-03-01T08:00:00+01:00."
+        )
+    if kind.startswith("date"):
         return _("Date invalide : utilisez le format AAAA-MM-JJ.")
     if kind == "enum":
         return _("Valeur inconnue. Valeurs possibles : %(values)s.") % {
@@ -205,7 +237,11 @@ def _invalid_request(request, exc: RequestValidationError):
             field = ".".join(loc[2:]) or "body"
         else:
             field = loc[-1] if loc else "non_field_errors"
-        errors.setdefault(field, []).append(_french(error))
+        if field in HISTORICAL and error.get("type") == "enum":
+            message = refusal_message(field) % {"value": error.get("input")}
+        else:
+            message = _french(error)
+        errors.setdefault(field, []).append(message)
     return _error(
         request, 422, _("Requête invalide : corrigez les champs signalés."), errors=errors
     )
@@ -303,14 +339,20 @@ def _detail(referral: Referral, actor: Actor) -> Referral:
 # --- list -------------------------------------------------------------------------------------
 
 
-class ReferralFilters(Schema):
+# No organisation has that many referrals; past it the database could not even count the offset.
+MAX_OFFSET = 1_000_000
+
+
+class ReferralFilters(InputSchema):
     status: ReferralStatus | None = Field(None, description="Statut.")
     referral_type: ReferralType | None = Field(None, description="Type de demande.")
     q: str | None = Field(None, max_length=100, description="Nom, prénom ou référence.")
     release_after: date | None = Field(None, description="Sortie prévue à partir du.")
     release_before: date | None = Field(None, description="Sortie prévue jusqu'au.")
     limit: int = Field(25, ge=1, le=100, description="Nombre de résultats (100 au plus).")
-    offset: int = Field(0, ge=0, description="Position du premier résultat.")
+    offset: int = Field(
+        0, ge=0, le=MAX_OFFSET, description="Position du premier résultat (1 000 000 au plus)."
+    )
 
 
 @router.get(
@@ -417,7 +459,9 @@ def _form_errors(form: ReferralForm, payload: ReferralIn) -> dict[str, list[str]
     description=(
         "Crée un brouillon au nom de votre organisation, avec les mêmes règles que le formulaire "
         "du portail (201). Avec un en-tête `Idempotency-Key` déjà utilisé, renvoie le brouillon "
-        "créé la première fois (200). Le brouillon se transmet ensuite avec `…/submit`."
+        "créé la première fois (200). Le brouillon se transmet ensuite avec `…/submit`. Si la "
+        "même personne a déjà une demande en cours, le brouillon est créé et la réponse porte "
+        "`duplicate_warning`."
     ),
 )
 def create_referral(
@@ -443,11 +487,27 @@ def create_referral(
             _("Le brouillon n'a pas été créé : corrigez les champs signalés."),
             _form_errors(form, payload),
         )
+    duplicate = possible_duplicates(
+        actor.membership.organisation_id,
+        form.cleaned_data["last_name"],
+        form.cleaned_data["first_name"],
+        form.cleaned_data.get("birth_date"),
+        form.cleaned_data["target"],
+    )
     referral, created = workflow.create_draft(form.save(commit=False), actor, key)
     if not created:
         # The same key, sent twice at the same time: the other request created it.
         return Status(200, _detail(_get(actor, referral.pk, related=True), actor))
-    return Status(201, _detail(_get(actor, referral.pk, related=True), actor))
+    out = _detail(_get(actor, referral.pk, related=True), actor)
+    if duplicate:
+        out.duplicate_warning = {
+            "message": duplicate.message(),
+            "own_references": [r.reference for r in duplicate.own],
+            "own_ids": [r.pk for r in duplicate.own],
+            "establishment": duplicate.at_target.title if duplicate.at_target else None,
+            "partial": duplicate.partial,
+        }
+    return Status(201, out)
 
 
 # --- one referral -----------------------------------------------------------------------------
@@ -575,6 +635,277 @@ def list_events(
 ):
     referral = _read(request, referral_id, organisation, what="events")[1]
     return list(referral.events.select_related("actor", "organisation"))
+
+
+# --- the partner's other actions ----------------------------------------------------------------
+
+ACTION_ERRORS = {400: ErrorOut, 403: ErrorOut, 409: ErrorOut, 422: ErrorOut, **COMMON_ERRORS}
+
+
+@router.post(
+    "/referrals/{referral_id}/answer",
+    response={200: ReferralOut, **ACTION_ERRORS},
+    summary="Répondre à une demande d'informations",
+    description=(
+        "Quand la commission demande des informations (statut `info_requested`) : votre "
+        "réponse est envoyée dans les messages et la demande revient à la commission "
+        "(`submitted`). Dans un autre statut : 409."
+    ),
+)
+def answer_info(
+    request,
+    referral_id: uuid.UUID,
+    payload: AnswerIn,
+    organisation: int | None = Query(None, description=ORGANISATION_HELP),
+):
+    actor = _actor(request, organisation)
+    referral = _get(actor, referral_id)
+    workflow.perform(referral, Action.ANSWER_INFO, actor, message=payload.message)
+    return _detail(_get(actor, referral_id, related=True), actor)
+
+
+@router.post(
+    "/referrals/{referral_id}/contest",
+    response={200: ReferralOut, **ACTION_ERRORS},
+    summary="Contester un avis défavorable",
+    description=(
+        "Une seule fois par demande, après un avis défavorable (`declined`) : la demande "
+        "revient en commission (`under_review`). Une deuxième contestation : 422 ; dans un "
+        "autre statut : 409."
+    ),
+)
+def contest_decline(
+    request,
+    referral_id: uuid.UUID,
+    payload: ContestIn,
+    organisation: int | None = Query(None, description=ORGANISATION_HELP),
+):
+    actor = _actor(request, organisation)
+    referral = _get(actor, referral_id)
+    workflow.perform(referral, Action.CONTEST, actor, message=payload.message)
+    return _detail(_get(actor, referral_id, related=True), actor)
+
+
+@router.post(
+    "/referrals/{referral_id}/release-date",
+    response={200: ReferralOut, **ACTION_ERRORS},
+    summary="Modifier la date de sortie",
+    description=(
+        "Du brouillon à l'avis favorable : la commission est prévenue, l'historique garde "
+        "l'ancienne date. Une attestation d'hébergement déjà délivrée cesse d'être valable. "
+        "Une demande close : 409."
+    ),
+)
+def change_release_date(
+    request,
+    referral_id: uuid.UUID,
+    payload: ReleaseDateIn,
+    organisation: int | None = Query(None, description=ORGANISATION_HELP),
+):
+    actor = _actor(request, organisation)
+    referral = _get(actor, referral_id)
+    if is_own_partner(actor, referral) and not can_change_release_date(actor, referral):
+        raise ApiError(
+            409,
+            _("La date de sortie ne se modifie plus : cette orientation est « %(status)s ».")
+            % {"status": referral.get_status_display()},
+        )
+    workflow.change_release_date(referral, actor, payload.release_date, payload.comment)
+    return _detail(_get(actor, referral_id, related=True), actor)
+
+
+# --- documents ----------------------------------------------------------------------------------
+
+
+@router.get(
+    "/referrals/{referral_id}/documents",
+    response={200: list[AttachmentOut], 400: ErrorOut, 403: ErrorOut, **COMMON_ERRORS},
+    summary="Lister les documents joints",
+)
+def list_documents(
+    request,
+    referral_id: uuid.UUID,
+    organisation: int | None = Query(None, description=ORGANISATION_HELP),
+):
+    referral = _read(request, referral_id, organisation, what="documents")[1]
+    return list(referral.attachments.all())
+
+
+@router.post(
+    "/referrals/{referral_id}/documents",
+    response={201: AttachmentOut, **ACTION_ERRORS},
+    summary="Joindre un document",
+    description=(
+        "Envoi `multipart/form-data` : `kind` (decision, identite, rapport_social, autre) et "
+        "`file` (PDF, JPEG, PNG, ODT ou DOCX, 10 Mo au plus, type reconnu d'après le contenu : "
+        "les mêmes vérifications que le portail). Possible du brouillon à l'avis favorable ; "
+        "ensuite : 409."
+    ),
+)
+def upload_document(
+    request,
+    referral_id: uuid.UUID,
+    kind: Form[AttachmentKind],
+    file: File[UploadedFile],
+    organisation: int | None = Query(None, description=ORGANISATION_HELP),
+):
+    actor = _actor(request, organisation)
+    referral = _get(actor, referral_id)
+    if not is_own_partner(actor, referral):
+        raise Http404
+    if not can_add_document(actor, referral):
+        raise ApiError(
+            409,
+            _("On ne joint plus de document : cette orientation est « %(status)s ».")
+            % {"status": referral.get_status_display()},
+        )
+    form = AttachmentForm({"kind": kind.value}, {"file": file})
+    if not form.is_valid():
+        raise ApiError(
+            422,
+            _("Document refusé : corrigez les champs signalés."),
+            {f: [e["message"] for e in errs] for f, errs in form.errors.get_json_data().items()},
+        )
+    attachment = workflow.add_attachment(
+        referral, actor, form.cleaned_data["file"], form.cleaned_data["kind"]
+    )
+    return Status(201, attachment)
+
+
+# --- the housing certificate ------------------------------------------------------------------
+
+
+def _certificate(request, referral_id, organisation):
+    """The current certificate of the reader's own accepted referral; 404 for any other (not
+    yours, or not accepted: there is nothing to certify)."""
+    actor, referral = _read(request, referral_id, organisation, what="certificate")
+    if not can_download_certificate(actor, referral):
+        raise Http404
+    return referral, certificates.current_certificate(referral, actor.user)
+
+
+@router.get(
+    "/referrals/{referral_id}/certificate",
+    response={200: CertificateOut, 400: ErrorOut, 403: ErrorOut, **COMMON_ERRORS},
+    summary="Lire l'attestation d'hébergement",
+    description=(
+        "Pour une orientation acceptée (`accepted`, ou `arrived`) : l'attestation en cours et "
+        "son adresse publique de vérification. Si la décision ou les dates ont changé depuis, "
+        "une nouvelle attestation remplace l'ancienne (qui n'est plus valable). Une orientation "
+        "qui n'est pas acceptée : 404."
+    ),
+)
+def get_certificate(
+    request,
+    referral_id: uuid.UUID,
+    organisation: int | None = Query(None, description=ORGANISATION_HELP),
+):
+    referral, certificate = _certificate(request, referral_id, organisation)
+    return {
+        "reference": referral.reference,
+        "issued_at": certificate.issued_at,
+        "valid": certificates.validity(certificate).valid,
+        "verification_url": certificates.verification_url(certificate),
+        "pdf_url": request.build_absolute_uri(
+            reverse("referrals_api:certificate_pdf", args=[referral.pk])
+        ),
+    }
+
+
+@router.get(
+    "/referrals/{referral_id}/certificate.pdf",
+    response={200: None, 400: ErrorOut, 403: ErrorOut, **COMMON_ERRORS},
+    url_name="certificate_pdf",
+    summary="Télécharger l'attestation d'hébergement (PDF)",
+    description="Le même PDF que dans le portail (`application/pdf`).",
+    openapi_extra={
+        "responses": {200: {"content": {"application/pdf": {"schema": {"type": "string"}}}}}
+    },
+)
+def get_certificate_pdf(
+    request,
+    referral_id: uuid.UUID,
+    organisation: int | None = Query(None, description=ORGANISATION_HELP),
+):
+    referral, certificate = _certificate(request, referral_id, organisation)
+    content = render_pdf(
+        "referrals/documents/certificate.html", certificate_context(certificate), request
+    )
+    return pdf_response(content, f"attestation-hebergement-{referral.reference}.pdf")
+
+
+# --- the feed of changes ------------------------------------------------------------------------
+
+
+def _latest(model, field="created_at"):
+    return Subquery(
+        model.objects.filter(referral=OuterRef("pk"))
+        .order_by()
+        .values("referral")
+        .annotate(last=Max(field))
+        .values("last"),
+        output_field=DateTimeField(),
+    )
+
+
+class ChangesQuery(Schema):
+    updated_since: datetime = Field(
+        description="Instant ISO 8601, par exemple 2026-03-01T08:00:00+01:00.",
+        examples=["2026-03-01T08:00:00+01:00"],
+    )
+    limit: int = Field(100, ge=1, le=500, description="Nombre de résultats (500 au plus).")
+
+
+@router.get(
+    "/changes",
+    response={200: ChangesOut, 400: ErrorOut, 403: ErrorOut, 422: ErrorOut, **COMMON_ERRORS},
+    summary="Lire les changements depuis un instant",
+    description=(
+        "Pour synchroniser votre logiciel sans relire chaque orientation : les orientations "
+        "visibles pour vous qui ont changé (la demande, son historique ou ses messages) à "
+        "partir de `updated_since` (inclus), de la plus ancienne à la plus récente. Relisez "
+        "ensuite avec `next_updated_since` : une orientation peut revenir une fois de plus, "
+        "aucune ne manque. Une date dans le futur ou mal écrite : 422. Sans fuseau horaire, "
+        "l'heure est celle de Paris."
+    ),
+)
+def list_changes(
+    request,
+    params: Query[ChangesQuery],
+    organisation: int | None = Query(None, description=ORGANISATION_HELP),
+):
+    updated_since, limit = params.updated_since, params.limit
+    if timezone.is_naive(updated_since):
+        updated_since = timezone.make_aware(updated_since)
+    if updated_since > timezone.now() + timedelta(minutes=1):
+        raise ApiError(
+            422,
+            _("Requête invalide : corrigez les champs signalés."),
+            {"updated_since": [_("Cette date est dans le futur.")]},
+        )
+    actor = _actor(request, organisation)
+    queryset = (
+        visible_referrals(actor)
+        .with_list_data()
+        .annotate(
+            changed_at=Greatest(
+                "updated_at",
+                Coalesce(_latest(ReferralEvent), "updated_at"),
+                Coalesce(_latest(Message), "updated_at"),
+            )
+        )
+        .filter(changed_at__gte=updated_since)
+        .order_by("changed_at", "pk")
+    )
+    items = list(queryset[: limit + 1])
+    has_more = len(items) > limit
+    items = items[:limit]
+    journal.record_rows(actor, journal.Kind.API_READ, items, what="changes")
+    return {
+        "items": items,
+        "next_updated_since": items[-1].changed_at if items else updated_since,
+        "has_more": has_more,
+    }
 
 
 api.add_router("/", router)

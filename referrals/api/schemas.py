@@ -6,6 +6,8 @@ from typing import Annotated
 from uuid import UUID
 
 from ninja import Field, Schema
+from pydantic import field_validator
+from pydantic_core import PydanticCustomError
 
 from cms.choices import PlaceType, ReferralType
 
@@ -21,8 +23,21 @@ from ..choices import (
     Status,
     TiesNeed,
     WithdrawReason,
+    current_enum,
 )
 from ..timeline import event_label
+
+
+class InputSchema(Schema):
+    """What clients send: a text holding a NUL character is refused (422), as the portal's forms
+    refuse it (PostgreSQL cannot store it)."""
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_null_character(cls, value):
+        if isinstance(value, str) and "\x00" in value:
+            raise PydanticCustomError("null_character", "Null characters are not allowed.")
+        return value
 
 
 class ErrorOut(Schema):
@@ -85,6 +100,30 @@ class ReferralSummaryOut(Schema):
         return _label(obj, "referral_type")
 
 
+class DuplicateWarningOut(Schema):
+    """A warning, not an error: the draft is created. Another organisation's request is never
+    named, only the establishment where it is open and how to reach its commission."""
+
+    message: str = Field(
+        description="L'avertissement en français, à montrer tel quel.",
+        examples=[
+            "Une demande est déjà en cours pour une personne du même nom née le même jour à "
+            "« CHRS Chemin Vert ». Pour en savoir plus, contactez sa commission "
+            "(01 23 45 67 89)."
+        ],
+    )
+    own_references: list[str] = Field(
+        description="Références des demandes en cours de votre organisation pour cette personne."
+    )
+    own_ids: list[UUID] = Field(description="Leurs identifiants, pour les ouvrir.")
+    establishment: str | None = Field(
+        None,
+        description="L'établissement demandé, quand une demande d'une autre organisation y est "
+        "déjà en cours (sans rien dire de cette demande).",
+    )
+    partial: bool = Field(description="Comparaison sans date de naissance (nom et prénom seuls).")
+
+
 class ReferralOut(ReferralSummaryOut):
     """The whole request, as the referring partner sees it in the portal."""
 
@@ -96,9 +135,13 @@ class ReferralOut(ReferralSummaryOut):
     location: Location
     location_detail: str
     origin_departement: str
-    judicial_situation: JudicialSituation
+    judicial_situation: JudicialSituation = Field(
+        description="Situation judiciaire, telle qu'enregistrée : une orientation ancienne peut "
+        "porter une valeur de l'ancien régime (pse, sme), jamais proposée pour une nouvelle."
+    )
     judicial_situation_label: str
     measure_end_date: date | None
+    siao_request_number: str = Field(description="Numéro de demande SI-SIAO (ou vide).")
     housing_need: HousingNeed
     housing_comment: str
     employment_need: EmploymentNeed
@@ -129,6 +172,13 @@ class ReferralOut(ReferralSummaryOut):
     )
     warnings: list[str] = Field(
         [], description="Points d'attention (pas des erreurs), par exemple sur le public accueilli."
+    )
+    duplicate_warning: DuplicateWarningOut | None = Field(
+        None,
+        description="À la création seulement : la même personne (nom, prénom et date de "
+        "naissance comparés sans accents, casse ni tirets) a déjà une demande en cours de votre "
+        "organisation, ou à l'établissement demandé. Le brouillon est créé quand même : "
+        "vérifiez avant de le transmettre.",
     )
 
     @staticmethod
@@ -169,9 +219,12 @@ class ReferralPageOut(Schema):
 
 
 ShortText = Annotated[str, Field(max_length=300)]
+# A new draft takes the values of today's law only (referrals.choices).
+CURRENT_JUDICIAL_SITUATION = current_enum("judicial_situation")
+CURRENT_REFERRAL_TYPE = current_enum("referral_type")
 
 
-class ReferralIn(Schema):
+class ReferralIn(InputSchema):
     """A new draft. The rules are those of the portal's form: the same checks, the same messages."""
 
     first_name: str = Field(max_length=100, description="Prénom.")
@@ -182,10 +235,21 @@ class ReferralIn(Schema):
     location: Location = Field(description="Où se trouve la personne.")
     location_detail: str = Field("", max_length=200, description="Par exemple : CP d'Amiens.")
     origin_departement: str = Field("", max_length=3, description="Code du département.")
-    judicial_situation: JudicialSituation
+    judicial_situation: CURRENT_JUDICIAL_SITUATION = Field(
+        description="Situation judiciaire, selon le droit en vigueur. Les valeurs de l'ancien "
+        "régime sont refusées (422) : pse → ddse, sme → sursis_probatoire."
+    )
     release_date: date | None = Field(None, description="Date de sortie ou de début de mesure.")
     measure_end_date: date | None = None
-    referral_type: ReferralType = Field(description="Type de demande.")
+    referral_type: CURRENT_REFERRAL_TYPE = Field(
+        description="Type de demande, selon le droit en vigueur (pse est refusé : ddse)."
+    )
+    siao_request_number: str = Field(
+        "",
+        max_length=30,
+        description="Numéro de demande SI-SIAO, pour une orientation par le SIAO "
+        "(facultatif ; sans lui, un avertissement).",
+    )
     target: int = Field(
         description="Identifiant de l'établissement ou du programme (qui doit accepter ce type "
         "de demande en ligne)."
@@ -207,12 +271,12 @@ class ReferralIn(Schema):
     )
 
 
-class WithdrawIn(Schema):
+class WithdrawIn(InputSchema):
     reason: WithdrawReason = Field(description="Motif du retrait.")
     comment: str = Field("", max_length=2000, description="Précision (facultatif).")
 
 
-class MessageIn(Schema):
+class MessageIn(InputSchema):
     body: str = Field(max_length=5000, description="Le message (5 000 caractères au plus).")
 
 
@@ -355,3 +419,78 @@ class StatisticsOut(Schema):
     total: FiguresOut
     response_times: list[ResponseTimeOut] = []
     definitions: dict[str, str] = Field(description="Ce que compte chaque chiffre.")
+
+
+# --- the partner's other actions, documents, certificate, changes ---------------------------
+
+
+class AnswerIn(Schema):
+    message: str = Field(
+        max_length=5000,
+        description="Votre réponse à la demande d'informations de la commission.",
+        examples=["Le jugement est joint ; la sortie est confirmée au 12 mars."],
+    )
+
+
+class ContestIn(Schema):
+    message: str = Field(
+        max_length=5000,
+        description="Pourquoi vous contestez l'avis défavorable (une seule fois par demande).",
+        examples=["Une place en atelier est confirmée : la situation a changé."],
+    )
+
+
+class ReleaseDateIn(Schema):
+    release_date: date = Field(
+        description="Nouvelle date de sortie ou de début de mesure (AAAA-MM-JJ).",
+        examples=["2026-03-12"],
+    )
+    comment: str = Field(
+        "", max_length=300, description="Précision (facultatif).", examples=["Audience reportée."]
+    )
+
+
+class AttachmentOut(Schema):
+    id: UUID
+    kind: str = Field(description="Type de document (decision, identite, rapport_social, autre).")
+    kind_label: str
+    name: str = Field(description="Nom du fichier tel qu'envoyé.")
+    content_type: str = Field(description="Type reconnu d'après le contenu du fichier.")
+    size: int = Field(description="Taille en octets.")
+    created_at: datetime
+
+    @staticmethod
+    def resolve_kind_label(obj) -> str:
+        return str(obj.get_kind_display())
+
+    @staticmethod
+    def resolve_name(obj) -> str:
+        return obj.original_name
+
+
+class CertificateOut(Schema):
+    """The housing certificate of an accepted referral (the PDF is at `…/certificate.pdf`)."""
+
+    reference: str
+    issued_at: datetime
+    valid: bool = Field(description="Toujours vrai ici : une attestation périmée est remplacée.")
+    verification_url: str = Field(
+        description="Adresse publique de vérification, imprimée sur le PDF avec son code QR.",
+        examples=["https://portail.ilot.example/attestations/Zt3…/"],
+    )
+    pdf_url: str = Field(description="Adresse de téléchargement du PDF dans cette API.")
+
+
+class ChangeOut(ReferralSummaryOut):
+    changed_at: datetime = Field(
+        description="Dernier changement : la demande, son historique ou ses messages."
+    )
+
+
+class ChangesOut(Schema):
+    items: list[ChangeOut]
+    next_updated_since: datetime = Field(
+        description="La valeur à passer en `updated_since` à la prochaine lecture : le "
+        "dernier changement lu (ou la valeur envoyée, s'il n'y a rien de nouveau)."
+    )
+    has_more: bool

@@ -22,6 +22,7 @@ from cms.models import EstablishmentPage, ProgrammePage
 
 from .. import journal, retention, workflow
 from ..choices import Action, Status
+from ..duplicates import commission_duplicates
 from ..filters import ReferralFilter, filter_data
 from ..models import Referral, ReferralEvent
 from ..permissions import (
@@ -148,6 +149,12 @@ def queue(request):
     batchable = [r.pk for c in columns if c["key"] in ("new", "scheduled") for r in c["rows"]]
     journal.record_rows(actor, journal.Kind.LIST, [r for c in columns for r in c["rows"]])
     still_open = [r.pk for c in columns if c["key"] != "closed" for r in c["rows"]]
+    duplicates = commission_duplicates(
+        [r for c in columns if c["key"] != "closed" for r in c["rows"]]
+    )
+    for column in columns:
+        for row in column["rows"]:
+            row.possible_duplicates = duplicates.get(row.pk, [])
     anonymisation_due = set(
         retention.last_activity(Referral.objects.filter(pk__in=still_open))
         .filter(last_activity__lt=retention.notice_limit(now))
@@ -188,7 +195,7 @@ def capacity_warning(referral, place_type=None) -> str | None:
             "Attention : %(n)s personnes acceptées attendent déjà leur arrivée pour %(total)s "
             "places au total."
         ) % {"n": awaiting_total, "total": total}
-    if place_type:
+    if place_type in PlaceType.values:  # a posted value outside the vocabulary is the form's error
         label = PlaceType(place_type).label
         of_type = places.get(label, 0)
         awaiting_of_type = awaiting.filter(place_type=place_type).count()

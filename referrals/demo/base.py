@@ -60,10 +60,10 @@ def _actor(email) -> Actor:
 # (key, officer email, establishment slug, type, situation, person, steps)
 # person: first, last, birth (y, m, d), gender; steps: workflow actions after creation
 PEOPLE = [
-    ("d01", "cpip.spip75@demo.ilot.test", "chrs-chemin-vert", "pse", "pse", ("Mamadou", "Keita", (1987, 3, 14), "homme"), []),
-    ("d02", "cpip.spip75@demo.ilot.test", "chrs-chemin-vert", "pse", "pse", ("Laurent", "Girardin", (1979, 11, 2), "homme"), [Action.SUBMIT]),
+    ("d01", "cpip.spip75@demo.ilot.test", "chrs-chemin-vert", "ddse", "ddse", ("Mamadou", "Keita", (1987, 3, 14), "homme"), []),
+    ("d02", "cpip.spip75@demo.ilot.test", "chrs-chemin-vert", "ddse", "ddse", ("Laurent", "Girardin", (1979, 11, 2), "homme"), [Action.SUBMIT]),
     ("d03", "cpip.spip75@demo.ilot.test", "chrs-chemin-vert", "semi_liberte", "sl", ("Kevin", "Morel", (1995, 6, 30), "homme"), [Action.SUBMIT, Action.REQUEST_INFO]),
-    ("d04", "admin.spip75@demo.ilot.test", "chrs-chemin-vert", "pse", "pse", ("Rachid", "Benyahia", (1983, 1, 21), "homme"), [Action.SUBMIT, Action.SCHEDULE]),
+    ("d04", "admin.spip75@demo.ilot.test", "chrs-chemin-vert", "ddse", "ddse", ("Rachid", "Benyahia", (1983, 1, 21), "homme"), [Action.SUBMIT, Action.SCHEDULE]),
     ("d05", "cpip.spip80@demo.ilot.test", "chu-la-passerelle", "sortie_seche", "fin_de_peine", ("Dylan", "Lemaire", (1998, 9, 9), "homme"), [Action.SUBMIT, Action.ACCEPT]),
     ("d06", "cpip.spip80@demo.ilot.test", "chu-la-passerelle", "sortie_seche", "sortie_6_mois", ("Jean-Pierre", "Carpentier", (1969, 4, 3), "homme"), [Action.SUBMIT, Action.DECLINE]),
     ("d07", "cpip.spip80@demo.ilot.test", "chu-la-passerelle", "sortie_seche", "fin_de_peine", ("Sébastien", "Dufour", (1990, 12, 12), "homme"), [Action.SUBMIT, Action.ACCEPT, Action.REORIENT]),
@@ -71,9 +71,9 @@ PEOPLE = [
     ("d09", "cpip.spip80@demo.ilot.test", "chu-la-passerelle", "sortie_seche", "fin_de_peine", ("Grégory", "Lenoir", (1985, 2, 27), "homme"), [Action.SUBMIT, Action.ACCEPT, Action.RECORD_NO_SHOW]),
     ("d10", "cpip.spip80@demo.ilot.test", "chrs-les-augustins", "liberation_conditionnelle", "lc", ("Bruno", "Devaux", (1976, 10, 5), "homme"), [Action.SUBMIT, Action.SCHEDULE, Action.ACCEPT, Action.CANCEL]),
     ("d11", "coord.siao80@demo.ilot.test", "chrs-thuillier", "siao_insertion", "aucune", ("Sandrine", "Noël", (1981, 8, 16), "femme"), [Action.SUBMIT, Action.WITHDRAW]),
-    ("d12", "coord.siao80@demo.ilot.test", "chrs-thuillier", "siao_insertion", "sme", ("Émilie", "Boucher", (1992, 5, 1), "femme"), [Action.SUBMIT, Action.REQUEST_INFO, Action.EXPIRE]),
+    ("d12", "coord.siao80@demo.ilot.test", "chrs-thuillier", "siao_insertion", "sursis_probatoire", ("Émilie", "Boucher", (1992, 5, 1), "femme"), [Action.SUBMIT, Action.REQUEST_INFO, Action.EXPIRE]),
     ("d13", "admin.spip75@demo.ilot.test", "chrs-ilot-val-de-marne", "placement_exterieur", "pe", ("Nadia", "Saïdi", (1989, 3, 8), "femme"), [Action.SUBMIT, Action.DECLINE, Action.CONTEST]),
-    ("d14", "cpip.spip80@demo.ilot.test", "chrs-les-augustins", "pse", "pse", ("Ludovic", "Masson", (1980, 1, 30), "homme"), [Action.SUBMIT, Action.REQUEST_INFO, Action.ANSWER_INFO]),
+    ("d14", "cpip.spip80@demo.ilot.test", "chrs-les-augustins", "ddse", "ddse", ("Ludovic", "Masson", (1980, 1, 30), "homme"), [Action.SUBMIT, Action.REQUEST_INFO, Action.ANSWER_INFO]),
 ]  # fmt: skip
 
 WISHES = [
@@ -169,13 +169,13 @@ def load_referrals(pages) -> int:
             last_name=last,
             birth_date=today.replace(year=year, month=month, day=day),
             gender=gender,
-            location="prison" if situation not in ("aucune", "sme") else "rue",
+            location="prison" if situation not in ("aucune", "sursis_probatoire") else "rue",
             location_detail="Centre pénitentiaire d'Amiens" if "80" in email else "",
             origin_departement="80" if "80" in email else "75",
             judicial_situation=situation,
             release_date=today + timedelta(days=5 + 4 * index),
             referral_type=kind,
-            housing_need="adresse_mesure" if kind == "pse" else "insertion",
+            housing_need="adresse_mesure" if kind == "ddse" else "insertion",
             employment_need="emploi",
             needs_care_support=index % 4 == 0,
             ties_need="maintien",

@@ -36,18 +36,26 @@ the flows (received, pending, withdrawn…), one for the stays. Python only adds
 rows, whose number depends on the vocabularies, never on the number of referrals. On SQLite
 (`make run`) the same SQL runs, and the percentiles are computed from the delays fetched."""
 
+import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from statistics import quantiles
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Aggregate, DurationField, ExpressionWrapper, F, OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.models import Page
 
-from ..choices import POSITIVE_EXIT_KINDS, Action, ExitKind, JudicialSituation, Status
+from ..choices import (
+    POSITIVE_EXIT_KINDS,
+    Action,
+    ExitKind,
+    JudicialSituation,
+    Status,
+    current_value,
+)
 from ..models import Referral, ReferralEvent, Stay
 
 DECISIONS = (Action.ACCEPT, Action.DECLINE)
@@ -56,9 +64,8 @@ OUTCOME = ReferralEvent.Kind.OUTCOME
 # Judicial situations that are not the "justice public" (PPSMJ and people leaving prison).
 NOT_JUSTICE = frozenset({JudicialSituation.NONE})
 # Measures grouped as the report counts them: a code of the vocabulary → its group. The judicial
-# vocabulary renamed PSE as DDSE (2020 reform); old records keep "pse": add the new code here,
-# mapped to the same group, and every figure counts both.
-MEASURE_GROUPS = {JudicialSituation.PSE: "pse"}
+# vocabulary renamed PSE as DDSE (2020 reform); old records keep "pse": both are one group.
+MEASURE_GROUPS = {JudicialSituation.PSE: "pse", JudicialSituation.DDSE: "pse"}
 MEASURE_LABELS = {"pse": _("Surveillance électronique (PSE / DDSE)")}
 # Events that close a referral without an opinion, counted in the period they happen.
 CLOSINGS = {
@@ -877,7 +884,7 @@ def _percentile(values, p):
     if len(values) == 1:
         return float(values[0])
     # quantiles(method="inclusive") interpolates as percentile_cont does.
-    return quantiles(sorted(values), n=100, method="inclusive")[round(p * 100) - 1]
+    return statistics.quantiles(sorted(values), n=100, method="inclusive")[round(p * 100) - 1]
 
 
 def _delays(row) -> Delays:
@@ -995,8 +1002,12 @@ def period_figures(
 
 
 def _key(grouping: str, key):
+    """A breakdown's key; a value of the former law is counted with its successor (PSE with
+    DDSE, SME with sursis probatoire: `choices.current_value`)."""
     if grouping == "by_organisation":
         return _int_or_none(key)
+    if grouping in ("by_referral_type", "by_judicial_situation"):
+        return current_value(BREAKDOWN_COLUMNS[grouping], key)
     return key
 
 
@@ -1037,3 +1048,45 @@ def indicator_result(indicator, stays: StayFigures) -> IndicatorResult:
         return IndicatorResult(indicator, None if value is None else round(value, 1), True)
     result = indicator.manual_result
     return IndicatorResult(indicator, None if result is None else float(result), False)
+
+
+# --- the usual delay (partner pages) -----------------------------------------------------------
+
+
+def _events(*args, **filters):
+    return ReferralEvent.objects.filter(*args, referral=OuterRef("pk"), **filters)
+
+
+def _first(queryset, expression):
+    return Subquery(
+        queryset.order_by("created_at", "pk").annotate(value=expression).values("value")[:1]
+    )
+
+
+class _Median(Aggregate):
+    """PostgreSQL's median of an interval (`percentile_cont` accepts intervals)."""
+
+    function = "percentile_cont"
+    template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = DurationField()
+
+
+def usual_decision_delay(establishment_id, now=None) -> int | None:
+    """The establishment's usual delay: the median, in whole days, from submission to the first
+    decision (the `DECISIONS` of the yearly figures), over the referrals first decided in the
+    last 12 months. None when none was. One query (on SQLite, the median is taken in Python)."""
+    now = now or timezone.now()
+    decided_at = _first(_events(kind=TRANSITION, action__in=DECISIONS), F("created_at"))
+    queryset = (
+        Referral.objects.filter(target_id=establishment_id, submitted_at__isnull=False)
+        .annotate(decided_at=decided_at)
+        .filter(decided_at__gte=now - timedelta(days=365))
+        .order_by()
+    )
+    delay = ExpressionWrapper(F("decided_at") - F("submitted_at"), output_field=DurationField())
+    if connection.vendor == "postgresql":
+        median = queryset.aggregate(median=_Median(delay))["median"]
+    else:
+        delays = list(queryset.annotate(delay=delay).values_list("delay", flat=True))
+        median = statistics.median(delays) if delays else None
+    return None if median is None else max(0, round(median.total_seconds() / 86400))

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from accounts.models import Organisation
 from cms.choices import ReferralType
 
-from ..choices import CancelReason, DeclineReason, JudicialSituation
+from ..choices import HISTORICAL, CancelReason, DeclineReason, JudicialSituation
 from .definitions import Delays, EstablishmentFigures, Figures, StayFigures
 
 
@@ -20,6 +20,20 @@ def _label(choices, value) -> str:
         return str(choices(value).label)
     except ValueError:
         return value or _("Non renseigné")
+
+
+def _breakdown_label(choices, value) -> str:
+    """A breakdown's line; a value of today's law that replaced one of the former law counts
+    both (definitions), and says so."""
+    label = _label(choices, value)
+    for vocabulary, historical in HISTORICAL.values():
+        if vocabulary is choices and value in historical.values():
+            olds = [old.value.upper() for old, new in historical.items() if new == value]
+            return _("%(label)s (y compris l'ancien %(old)s)") % {
+                "label": label,
+                "old": ", ".join(olds),
+            }
+    return label
 
 
 def towards(title: str) -> str:
@@ -228,7 +242,7 @@ def breakdown_tables(
         def label(key, choices=choices):
             if choices is None:
                 return organisations.get(key, (str(key),))[0]
-            return _label(choices, key)
+            return _breakdown_label(choices, key)
 
         rows = [
             {

@@ -1,13 +1,12 @@
-from pathlib import Path
-
-import puremagic
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from cms.models import referral_targets
 from core.forms import DATE_WIDGET
+from core.uploads import check_document
 
 from .. import choices
 from ..models import (
@@ -80,6 +79,10 @@ class ReferralForm(forms.ModelForm):
             # Radio buttons need no empty "---------" choice: nothing checked means no answer.
             self.fields[name].choices = [c for c in self.fields[name].choices if c[0]]
         self.fields["consent_method"].choices = choices.ConsentMethod.choices
+        for name in choices.HISTORICAL:
+            # Today's law only; a value of the former law is refused with its successor's name.
+            self.fields[name].choices = [("", "---------"), *choices.current_choices(name)]
+            self.fields[name].error_messages["invalid_choice"] = choices.refusal_message(name)
         self.fields["consent_method"].required = False
         self.fields["consent"].help_text = _(
             "Obligatoire pour transmettre la demande. La personne peut retirer son accord à tout "
@@ -149,38 +152,6 @@ class RectificationForm(forms.ModelForm):
         widgets = {"birth_date": DATE_WIDGET}
 
 
-ALLOWED_TYPES = {
-    "application/pdf": {".pdf"},
-    "image/jpeg": {".jpg", ".jpeg"},
-    "image/png": {".png"},
-    "application/vnd.oasis.opendocument.text": {".odt"},
-    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": {".docx"},
-}
-MAX_UPLOAD_SIZE = 10 * 1024 * 1024
-
-
-def detect_content_type(upload) -> str | None:
-    """The type the file's content says it is (not what its name or the browser claim)."""
-    head = upload.read(8192)
-    upload.seek(0)
-    if not head:
-        return None
-    try:
-        matches = puremagic.magic_string(head)
-    except puremagic.PureError:
-        return None
-    for match in matches:
-        if match.mime_type in ALLOWED_TYPES:
-            return match.mime_type
-    # ODT and DOCX are zip files: puremagic recognises them from the name inside the zip.
-    if head.startswith(b"PK\x03\x04"):
-        if b"mimetypeapplication/vnd.oasis.opendocument.text" in head:
-            return "application/vnd.oasis.opendocument.text"
-        if b"word/" in head or b"[Content_Types].xml" in head:
-            return "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-    return None
-
-
 class AttachmentForm(forms.Form):
     kind = forms.ChoiceField(label=_("Type de document"), choices=choices.AttachmentKind.choices)
     file = forms.FileField(
@@ -190,20 +161,58 @@ class AttachmentForm(forms.Form):
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        if upload.size > MAX_UPLOAD_SIZE:
+        if upload.size > settings.DOCUMENT_MAX_UPLOAD_SIZE:
             raise ValidationError(_("Le fichier dépasse 10 Mo."))
-        if upload.size == 0:
-            raise ValidationError(_("Le fichier est vide."))
-        detected = detect_content_type(upload)
-        extension = Path(upload.name).suffix.lower()
-        if detected is None:
-            raise ValidationError(
-                _("Type de fichier non accepté : seuls PDF, JPEG, PNG, ODT et DOCX le sont.")
-            )
-        if extension not in ALLOWED_TYPES[detected]:
-            raise ValidationError(
-                _("Le contenu du fichier ne correspond pas à son extension « %(ext)s ».")
-                % {"ext": extension or "?"}
-            )
-        upload.detected_type = detected
+        upload.detected_type = check_document(upload)  # the whole content (core.uploads)
         return upload
+
+
+class MemberChoiceField(forms.ModelChoiceField):
+    default_error_messages = {
+        "invalid_choice": _(
+            "Cette personne n'est pas membre active de votre organisation : rien n'a été "
+            "réattribué."
+        )
+    }
+
+    def label_from_instance(self, user):
+        return f"{user} ({user.email})"
+
+
+class ReassignForm(forms.Form):
+    """An organisation admin gives the follow-up of one or many referrals to another member."""
+
+    referrals = forms.ModelMultipleChoiceField(
+        label=_("Demandes à réattribuer"),
+        queryset=Referral.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Cochez au moins une demande.")},
+    )
+    officer = MemberChoiceField(
+        label=_("Nouveau professionnel référent"),
+        queryset=User.objects.none(),
+        required=False,
+        empty_label=_("— Inchangé —"),
+    )
+    second_contact = MemberChoiceField(
+        label=_("Nouveau second contact"),
+        queryset=User.objects.none(),
+        required=False,
+        empty_label=_("— Inchangé —"),
+    )
+
+    def __init__(self, *args, referrals, members, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["referrals"].queryset = referrals
+        self.fields["referrals"].label_from_instance = lambda r: (
+            f"{r.reference} — {r.last_name.upper()} {r.first_name} ({r.get_status_display()}, "
+            f"{r.target.title}) — {r.officer}"
+        )
+        self.fields["officer"].queryset = members
+        self.fields["second_contact"].queryset = members
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.errors and not (cleaned.get("officer") or cleaned.get("second_contact")):
+            raise ValidationError(_("Choisissez le nouveau référent ou le nouveau second contact."))
+        return cleaned

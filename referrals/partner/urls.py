@@ -1,5 +1,6 @@
 from django.urls import path
 
+from ..documents import views as documents
 from ..figures import views as figures
 from . import views
 
@@ -9,8 +10,10 @@ urlpatterns = [
     path("", views.referral_list, name="list"),
     path("nouvelle/", views.referral_create, name="create"),
     path("statistiques/", figures.partner_figures_view, name="figures"),
+    path("reattribuer/", views.referral_reassign, name="reassign"),
     path("<uuid:pk>/", views.referral_detail, name="detail"),
     path("<uuid:pk>/modifier/", views.referral_edit, name="edit"),
+    path("<uuid:pk>/imprimer/", views.referral_print, name="print"),
     path("<uuid:pk>/supprimer/", views.referral_delete, name="delete"),
     path("<uuid:pk>/transmettre/", views.referral_submit, name="submit"),
     path("<uuid:pk>/repondre/", views.referral_answer, name="answer"),
@@ -20,6 +23,9 @@ urlpatterns = [
     path("<uuid:pk>/rectifier/", views.referral_rectify, name="rectify"),
     path("<uuid:pk>/messages/", views.referral_message, name="message"),
     path("<uuid:pk>/documents/", views.referral_upload, name="upload"),
+    path("<uuid:pk>/attestation/", documents.certificate_download, name="certificate"),
+    path("<uuid:pk>/recepisse/", documents.receipt, name="receipt"),
+    path("<uuid:pk>/recepisse.pdf", documents.receipt_pdf, name="receipt_pdf"),
     path(
         "<uuid:pk>/documents/<uuid:attachment_id>/",
         views.attachment_download,

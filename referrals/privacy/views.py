@@ -87,6 +87,7 @@ def _person_data(referral) -> dict:
         "organisation": referral.organisation.name,
         "statut": referral.get_status_display(),
         "type": referral.get_referral_type_display(),
+        "numero_si_siao": referral.siao_request_number,
         "creee_le": referral.created_at,
         "transmise_le": referral.submitted_at,
         "anonymisee_le": referral.anonymised_at,
@@ -122,6 +123,14 @@ def _person_data(referral) -> dict:
             "message": referral.decision_message,
             "arrivee": referral.arrival_date,
         },
+        "attestations_d_hebergement": [
+            {
+                "delivree_le": c.issued_at,
+                "retiree_le": c.revoked_at,
+                "remplacee": c.superseded_by_id is not None,
+            }
+            for c in referral.certificates.all()
+        ],
         "historique": [
             {"date": e.created_at, "evenement": event_label(e), "commentaire": e.comment}
             for e in referral.events.all()

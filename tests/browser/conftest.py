@@ -80,8 +80,24 @@ def page(browser, live_server, site_tree):
     context = browser.new_context(base_url=live_server.url, locale="fr-FR")
     context.set_default_timeout(10_000)
     page = context.new_page()
+    blocked = watch_csp(page)
     yield page
     context.close()
+    assert not blocked, "The Content-Security-Policy blocked:\n" + "\n".join(blocked)
+
+
+def watch_csp(page) -> list[str]:
+    """What the Content-Security-Policy blocks on this page (and the pages it opens), as Chromium
+    reports it on the console: every journey fails when its pages break the policy."""
+    blocked = []
+
+    def on_console(message):
+        if "Content Security Policy" in message.text:
+            blocked.append(f"{page.url}: {message.text}")
+
+    page.on("console", on_console)
+    page.context.on("page", lambda other: other.on("console", on_console))
+    return blocked
 
 
 _axe = Axe()

@@ -11,13 +11,18 @@ from tests.referrals.factories import (
     ReferralFactory,
     commission_member,
 )
+from tests.utils import enrol_totp, totp_code
 
 
-def sign_in(page, email):
+def sign_in(page, email, totp_secret=None):
+    """The password, then (L'Îlot's team must use MFA) the code of their authenticator app."""
     page.goto("/compte/login/")
     page.locator("input[name=login]").fill(email)
     page.locator("input[name=password]").fill(PASSWORD)
     page.get_by_role("button", name="Se connecter").click()
+    if totp_secret:
+        page.locator("input[name=code]").fill(totp_code(totp_secret))
+        page.locator("input[name=code]").press("Enter")
     expect(page.get_by_role("heading", name=re.compile("^Bonjour"))).to_be_visible()
 
 
@@ -48,7 +53,7 @@ def test_a_whole_commission_from_information_request_to_arrival(
     sign_in(officer_page, referral.officer.email)
 
     # 1. A commission member asks for more information.
-    sign_in(page, member.user.email)
+    sign_in(page, member.user.email, enrol_totp(member.user))
     page.get_by_role("navigation", name="Espace partenaires").get_by_role(
         "link", name="Commission"
     ).click()
@@ -82,7 +87,7 @@ def test_a_whole_commission_from_information_request_to_arrival(
 
     # 4. The head accepts it in the session.
     head_page = new_page(browser, live_server)
-    sign_in(head_page, head.user.email)
+    sign_in(head_page, head.user.email, enrol_totp(head.user))
     head_page.goto(f"/commission/seances/{session.pk}/")
     expect(head_page.get_by_role("cell", name=referral.reference, exact=True)).to_be_visible()
     assert_accessible(head_page)

@@ -8,6 +8,7 @@ from accounts.models import InternalRole
 from referrals import workflow
 from referrals.models import Referral
 from referrals.permissions import Actor
+from tests.core.test_uploads import pdf as real_pdf
 from tests.factories import PASSWORD, MembershipFactory
 from tests.referrals.factories import EstablishmentFactory, commission_member
 
@@ -41,13 +42,13 @@ def test_officer_refers_a_pse_to_chemin_vert_and_answers_the_commission(
     page.get_by_label("Homme", exact=True).check()
     page.get_by_label("Où se trouve la personne").select_option("prison")
     page.get_by_label("Précision sur le lieu").fill("Centre pénitentiaire de Fresnes")
-    page.get_by_label("Situation judiciaire").select_option("pse")
+    page.get_by_label("Situation judiciaire").select_option("ddse")
     release = (timezone.localdate() + timedelta(days=21)).isoformat()
     page.get_by_label("Date de sortie ou de début de mesure prévue").fill(release)
-    page.get_by_label("Type de demande").select_option("pse")
+    page.get_by_label("Type de demande").select_option("ddse")
     page.get_by_label("Établissement ou programme").select_option(label="CHRS Chemin Vert")
     expect(page.locator("#target-info")).to_contain_text("Hommes seuls")
-    page.get_by_label("Adresse d'hébergement pour une mesure (PSE, SL…)").check()
+    page.get_by_label("Adresse d'hébergement pour une mesure (DDSE, LSC, SL…)").check()
     page.get_by_label("Recherche d'emploi").check()
     page.get_by_label("Maintenir des liens existants").check()
     page.get_by_label("Souhaits de la personne").fill("Travailler en cuisine.")
@@ -61,7 +62,7 @@ def test_officer_refers_a_pse_to_chemin_vert_and_answers_the_commission(
     assert "Keita" not in page.url and str(referral.pk) in page.url
 
     pdf = tmp_path / "decision-jap.pdf"
-    pdf.write_bytes(b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
+    pdf.write_bytes(real_pdf())  # checked on its whole content: it must be a real PDF
     page.get_by_label("Fichier").set_input_files(str(pdf))
     page.get_by_role("button", name="Ajouter le document").click()
     expect(page.get_by_role("link", name="decision-jap.pdf")).to_be_visible()

@@ -1,7 +1,7 @@
 import pytest
-from django.contrib.auth.models import Group
 
-from tests.factories import UserFactory, home_page
+from accounts.models import InternalRole
+from tests.factories import InternalRoleFactory, home_page
 
 
 @pytest.fixture
@@ -11,7 +11,11 @@ def home(db):
 
 @pytest.fixture
 def editor(db):
-    """A member of the "Éditeurs" group created by the cms migrations."""
-    user = UserFactory(email="editrice@ilot.test")
-    user.groups.add(Group.objects.get(name="Éditeurs"))
+    """A member of L'Îlot's team with the editor role, hence of the "Éditeurs" group created by
+    the cms migrations (an active membership: API tokens need one, accounts.security)."""
+    role = InternalRoleFactory(
+        role=InternalRole.Role.EDITOR, membership__user__email="editrice@ilot.test"
+    )
+    user = role.membership.user
+    assert user.groups.filter(name="Éditeurs").exists()
     return user

@@ -55,10 +55,13 @@ def test_editor_role_opens_and_membership_deactivation_closes_the_admin(client):
     login(client, user)
     assert client.get("/admin/").status_code == 200
     role.membership.is_active = False
-    role.membership.save()
+    role.membership.save()  # also ends the sessions (accounts.security)
     assert client.get("/admin/").status_code == 302
     role.membership.is_active = True
     role.membership.save()
+    login(client, user)
     assert client.get("/admin/").status_code == 200
     role.delete()
+    assert client.get("/admin/").status_code == 302
+    login(client, user)  # signed in again: the group went with the role
     assert client.get("/admin/").status_code == 302

@@ -12,7 +12,7 @@ from cms.blocks import (
     KeyFigureBlock,
     QuoteBlock,
 )
-from cms.choices import Public
+from cms.choices import Public, ReferralType
 from cms.models import EstablishmentPage
 from tests.factories import EstablishmentPageFactory, ImageFactory, KeyFigureFactory, home_page
 
@@ -111,7 +111,7 @@ def test_choice_lists_refuse_unknown_codes():
 def test_choice_list_form_field_is_a_set_of_checkboxes():
     field = EstablishmentPage._meta.get_field("referral_types").formfield()
     assert field.widget.__class__.__name__ == "CheckboxSelectMultiple"
-    assert ("pse", "Hébergement pour un PSE (bracelet électronique)") in [
+    assert ("ddse", str(ReferralType.DDSE.label)) in [
         (code, str(label)) for code, label in field.choices
     ]
 

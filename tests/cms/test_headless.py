@@ -8,6 +8,7 @@ from django.urls import reverse
 from wagtail.models import APIToken
 
 from tests.factories import MembershipFactory, NewsPageFactory
+from tests.utils import login
 
 pytestmark = pytest.mark.django_db
 
@@ -36,7 +37,7 @@ def bearer(user) -> dict:
 
 
 def preview_token(client, editor, page) -> str:
-    client.force_login(editor)
+    login(client, editor)
     response = client.get(reverse("cms_headless_preview", args=[page.pk]))
     client.logout()
     assert response.status_code == 302
@@ -60,7 +61,7 @@ def test_v3_drafts_need_an_editors_token(client, news, editor):
 
 
 def test_the_page_editor_offers_the_front_end_preview(client, news, editor, front):
-    client.force_login(editor)
+    login(client, editor)
     edit = client.get(reverse("wagtailadmin_pages:edit", args=[news.pk]))
     assert edit.status_code == 200
     assert "Aperçu sur le site" in edit.content.decode()
@@ -69,7 +70,7 @@ def test_the_page_editor_offers_the_front_end_preview(client, news, editor, fron
 
 def test_no_front_end_preview_without_the_setting(client, news, editor, settings):
     settings.HEADLESS_PREVIEW_URL = ""
-    client.force_login(editor)
+    login(client, editor)
     edit = client.get(reverse("wagtailadmin_pages:edit", args=[news.pk]))
     assert "Aperçu sur le site" not in edit.content.decode()
     response = client.get(reverse("cms_headless_preview", args=[news.pk]))

@@ -27,7 +27,7 @@ from tests.factories import (
     UserFactory,
     home_page,
 )
-from tests.utils import text
+from tests.utils import login, text
 
 pytestmark = pytest.mark.django_db
 
@@ -52,7 +52,7 @@ def test_establishment_page_shows_its_facts(client):
         postcode="75011",
         departement="75",
         publics=[Public.MEN_ALONE],
-        referral_types=[ReferralType.PSE, ReferralType.SORTIE_SECHE],
+        referral_types=[ReferralType.DDSE, ReferralType.SORTIE_SECHE],
         admission_criteria="<p>Homme seul sortant de détention.</p>",
         place_rows=[(PlaceType.INSERTION, 60, "54 chambres et 6 studios")],
     )
@@ -66,7 +66,7 @@ def test_establishment_page_shows_its_facts(client):
     assert "Homme seul sortant de détention." in body
     assert "Comment orienter une personne" in body
     assert 'href="/compte/login/"' in body
-    assert "Hébergement pour un PSE (bracelet électronique)" in body
+    assert str(ReferralType.DDSE.label) in body
     assert "personnes en PSE" in body
     assert 'aria-label="Fil d\'Ariane"' in body
 
@@ -166,7 +166,7 @@ class TestPageTree(WagtailPageTestCase):
         self.assertCanNotCreateAt(NewsPage, NewsPage)
 
     def test_an_establishment_is_created_in_the_admin(self):
-        self.client.force_login(UserFactory(is_superuser=True, is_staff=True))
+        login(self.client, UserFactory(is_superuser=True, is_staff=True))
         index = EstablishmentIndexPage(title="Nos établissements", slug="etablissements")
         home_page().add_child(instance=index)
         data = nested_form_data(

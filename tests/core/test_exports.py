@@ -40,3 +40,19 @@ def test_xlsx_stores_formulas_as_text_and_numbers_as_numbers():
     assert sheet["B2"].data_type == "n"
     assert sheet["A3"].value == "badchar"  # characters XLSX cannot hold are dropped
     assert sheet.freeze_panes == "A2"
+
+
+def test_every_spreadsheet_is_written_by_core_exports():
+    """One writer neutralises formulas: no other module writes CSV or XLSX itself."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    writers = re.compile(r"csv\.(?:writer|DictWriter)|openpyxl|xlsxwriter")
+    offenders = [
+        str(path.relative_to(root))
+        for package in ("core", "accounts", "cms", "referrals", "portal")
+        for path in (root / package).rglob("*.py")
+        if path.name != "exports.py" and writers.search(path.read_text())
+    ]
+    assert offenders == []

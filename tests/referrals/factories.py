@@ -53,7 +53,7 @@ class EstablishmentFactory(factory.django.DjangoModelFactory):
     departement = "75"
     accepts_online_referrals = True
     referral_types = factory.LazyFunction(
-        lambda: [ReferralType.SORTIE_SECHE, ReferralType.PSE, ReferralType.SEMI_LIBERTE]
+        lambda: [ReferralType.SORTIE_SECHE, ReferralType.DDSE, ReferralType.SEMI_LIBERTE]
     )
     publics = factory.LazyFunction(lambda: [Public.MEN_ALONE])
 
@@ -239,9 +239,9 @@ class ReferralFactory(factory.django.DjangoModelFactory):
     gender = "homme"
     location = "prison"
     location_detail = "Centre pénitentiaire"
-    judicial_situation = "pse"
+    judicial_situation = "ddse"
     release_date = factory.LazyFunction(lambda: timezone.localdate() + timedelta(days=20))
-    referral_type = ReferralType.PSE
+    referral_type = ReferralType.DDSE
     housing_need = "adresse_mesure"
     employment_need = "emploi"
     ties_need = "maintien"

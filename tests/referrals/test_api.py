@@ -153,10 +153,11 @@ def test_docs_and_schema_are_published_in_french(client):
 
 
 def test_a_member_of_no_organisation_is_refused(client):
+    """Their token answers 401 on every API (accounts.security, tests/test_security.py)."""
     membership = MembershipFactory(inactive=True)
     response = api_for(client, membership.user).get("/referrals")
-    assert response.status_code == 403
-    assert "aucune organisation active" in response.json()["detail"]
+    assert response.status_code == 401
+    assert "plus membre actif" in response.json()["detail"]
 
 
 def test_several_partner_organisations_need_the_organisation_parameter(client, partner):
@@ -455,8 +456,8 @@ def test_detail(api, partner):
     referral = ReferralFactory(membership=partner)
     data = api.get(f"/referrals/{referral.pk}").json()
     assert data["id"] == str(referral.pk)
-    assert data["judicial_situation"] == "pse"
-    assert data["judicial_situation_label"].startswith("PSE")
+    assert data["judicial_situation"] == "ddse"
+    assert data["judicial_situation_label"].startswith("DDSE")
     assert data["consent"] is True
     assert data["decline_reason"] is None
     assert data["allowed_actions"] == ["submit"]

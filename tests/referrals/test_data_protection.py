@@ -578,7 +578,7 @@ def test_names_appear_in_no_log_record(client, partner, establishment, head, cap
 
 def test_the_queue_warns_before_anonymising_an_open_file(client, partner, establishment, head):
     dormant = submitted(partner, establishment)
-    lively = submitted(partner, establishment)
+    lively = submitted(partner, establishment, last_name="Autre")  # not a possible duplicate
     age(dormant, 710)  # anonymised in 20 days
     login(client, head.user)
     page = text(client.get(reverse("commission:queue")))

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import InternalRole, Organisation, User
+from cms.choices import ReferralType
 from referrals import workflow
 from referrals.choices import Action, Status
 from referrals.figures.definitions import yearly_figures
@@ -151,7 +152,7 @@ def test_every_branch_from_the_event_log(spip, siao, passerelle, augustins):
 
     by_type = figures.get(passerelle.pk).by_referral_type
     assert by_type["sortie_seche"].processed == 6
-    assert by_type["pse"].processed == 6
+    assert by_type["ddse"].processed == 6
     assert by_type["siao_urgence"].processed == 2
     assert (by_type["siao_urgence"].favourable, by_type["siao_urgence"].unfavourable) == (1, 1)
     by_kind = figures.get(passerelle.pk).by_organisation_kind
@@ -159,7 +160,10 @@ def test_every_branch_from_the_event_log(spip, siao, passerelle, augustins):
     assert by_kind[Organisation.Kind.SIAO].processed == 2
     by_situation = figures.get(passerelle.pk).by_judicial_situation
     assert by_situation["fin_de_peine"].processed == 6
-    assert (by_situation["sme"].no_show, by_situation["sme"].day_centre) == (1, 1)
+    # The SME of the former law is counted with the sursis probatoire that replaced it.
+    probation = by_situation["sursis_probatoire"]
+    assert "sme" not in by_situation
+    assert (probation.no_show, probation.day_centre) == (1, 1)
     assert sum(f.processed for f in by_situation.values()) == 14
 
     aug = figures.get(augustins.pk)
@@ -462,7 +466,8 @@ def test_view_queries_do_not_grow_with_referrals(
 def test_csv_download(client, spip, passerelle):
     flow = Flow(passerelle, spip)
     flow.do(flow.accepted(), Action.RECORD_NO_SHOW, day_centre_contact_date=TODAY)
-    flow.do(flow.accepted(), Action.RECORD_ARRIVAL, arrival_date=TODAY)
+    # A referral of the former law (PSE) is counted with the DDSE that replaced it.
+    flow.do(flow.accepted(referral_type="pse"), Action.RECORD_ARRIVAL, arrival_date=TODAY)
     flow.declined("besoins")
     login(client, commission_member(passerelle).user)
     response = client.get(URL, {"year": THIS_YEAR, "format": "csv"})
@@ -490,7 +495,7 @@ def test_csv_download(client, spip, passerelle):
     assert values[
         (
             "Par type de demande",
-            "Hébergement pour un PSE (bracelet électronique)",
+            f"{ReferralType.DDSE.label} (y compris l'ancien PSE)",
             "Demandes traitées",
         )
     ] == ("3", "")

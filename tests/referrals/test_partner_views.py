@@ -12,14 +12,15 @@ from django.utils import timezone
 from accounts.models import InternalRole
 from referrals.choices import Action, Status
 from referrals.models import AccessLog, Attachment, Referral, ReferralEvent
+from tests.core.test_uploads import docx, image, pdf, polyglot, zip_of
 from tests.factories import MembershipFactory
 from tests.referrals.factories import EstablishmentFactory, ReferralFactory, commission_member
 from tests.utils import login, text
 
 pytestmark = pytest.mark.django_db
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+PDF = pdf()
+PNG = image("PNG")
 
 
 def form_data(target_page, **overrides):
@@ -33,10 +34,10 @@ def form_data(target_page, **overrides):
         "location": "prison",
         "location_detail": "Centre pénitentiaire de Fleury-Mérogis",
         "origin_departement": "75",
-        "judicial_situation": "pse",
+        "judicial_situation": "ddse",
         "release_date": (today + timedelta(days=30)).isoformat(),
         "measure_end_date": "",
-        "referral_type": "pse",
+        "referral_type": "ddse",
         "target": target_page.pk,
         "housing_need": "adresse_mesure",
         "housing_comment": "",
@@ -231,6 +232,9 @@ def test_messages(client, officer, chemin_vert):
         ("script.pdf", b"#!/bin/sh\necho hello\n", False, "Type de fichier non accepté"),
         ("vide.pdf", b"", False, "vide"),
         ("gros.pdf", PDF + b"0" * (10 * 1024 * 1024), False, "dépasse 10 Mo"),
+        ("courrier.docx", docx(), True, "Document ajouté"),
+        ("page.pdf", polyglot(), False, "code de page web"),
+        ("faux.docx", zip_of({"word/x.exe": b"MZ"}), False, "DOCX est endommagé"),
     ],
 )
 def test_attachments_are_checked_on_content(
@@ -251,10 +255,64 @@ def test_attachments_are_checked_on_content(
         assert name not in attachment.file.name  # no personal data in storage paths
         download = client.get(reverse("referrals:attachment", args=[referral.pk, attachment.pk]))
         assert b"".join(download.streaming_content) == content
-        assert download["Cache-Control"] == "private, no-store"
+        assert download["Cache-Control"] == "no-store, private"
+        assert download["Content-Type"] == attachment.content_type
         stranger = login(type(client)(), MembershipFactory().user)
         url = reverse("referrals:attachment", args=[referral.pk, attachment.pk])
         assert stranger.get(url).status_code == 404
+
+
+def test_an_oversized_upload_is_refused_from_its_content_length(
+    client, officer, chemin_vert, settings
+):
+    settings.DOCUMENT_MAX_UPLOAD_SIZE = 1024
+    referral = ReferralFactory(membership=officer, target=chemin_vert)
+    upload = io.BytesIO(PDF + b"%" + b"0" * 100_000)
+    upload.name = "gros.pdf"
+    response = client.post(
+        reverse("referrals:upload", args=[referral.pk]),
+        {"kind": "decision", "file": upload},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert "le fichier dépasse 10 Mo" in text(response)
+    assert not Attachment.objects.exists()
+
+
+@pytest.mark.parametrize("x_accel", [False, True])
+def test_downloads_go_through_the_permission_check_then_to_the_proxy_if_set(
+    client, officer, chemin_vert, settings, x_accel
+):
+    settings.PRIVATE_FILES_X_ACCEL_PREFIX = "/_private/" if x_accel else ""
+    referral = ReferralFactory(membership=officer, target=chemin_vert)
+    upload = io.BytesIO(PDF)
+    upload.name = "jugement de Jonas.pdf"
+    client.post(
+        reverse("referrals:upload", args=[referral.pk]), {"kind": "decision", "file": upload}
+    )
+    attachment = Attachment.objects.get()
+    url = reverse("referrals:attachment", args=[referral.pk, attachment.pk])
+    stranger = login(type(client)(), MembershipFactory().user)
+    refused = stranger.get(url)
+    assert refused.status_code == 404
+    assert "X-Accel-Redirect" not in refused
+    response = client.get(url)
+    assert response.status_code == 200
+    assert "jugement" in response["Content-Disposition"]
+    assert response["Content-Disposition"].startswith("attachment;")
+    if x_accel:
+        assert response["X-Accel-Redirect"] == f"/_private/{attachment.file.name}"
+        assert response.content == b""
+    else:
+        assert "X-Accel-Redirect" not in response
+        assert b"".join(response.streaming_content) == PDF
+    # Outside tests, the private storage has no URL and lies outside the served directories:
+    # nothing serves the documents but this view.
+    from portal.settings import base
+
+    assert base.STORAGES["private"]["OPTIONS"]["base_url"] is None
+    for served in (base.MEDIA_ROOT, base.STATIC_ROOT):
+        assert not base.PRIVATE_MEDIA_ROOT.is_relative_to(served)
 
 
 def test_delete_draft_only_by_its_author(client, officer, chemin_vert):

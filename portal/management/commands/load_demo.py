@@ -14,6 +14,7 @@ class Command(BaseCommand):
             logins = accounts_demo.load()
             site = cms_demo.load()
             portal = referrals_demo.load()
+            accounts_demo.enrol_mfa()
         logins += portal["logins"]
         self.stdout.write(self.style.SUCCESS("Données de démonstration chargées."))
         self.stdout.write(
@@ -29,4 +30,9 @@ class Command(BaseCommand):
         for label, email in logins:
             self.stdout.write(f"  {label.ljust(width)}  {email}")
         self.stdout.write("")
+        self.stdout.write(
+            "Double authentification (équipe de L'Îlot, administrateurs d'organisation, "
+            f"super-administrateur) : clé {accounts_demo.DEMO_TOTP_SECRET} à ajouter dans une "
+            "application d'authentification, ou code du moment avec `manage.py demo_totp`."
+        )
         self.stdout.write("Connexion : http://127.0.0.1:8000/compte/login/")
