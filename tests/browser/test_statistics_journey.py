@@ -14,6 +14,7 @@ from tests.referrals.factories import (
     StayFactory,
     management_member,
 )
+from tests.utils import enrol_totp
 
 
 def test_statistics_pages(page, browser, live_server, assert_accessible):
@@ -28,7 +29,7 @@ def test_statistics_pages(page, browser, live_server, assert_accessible):
     StayFactory(establishment=establishment, arrival_date=date(2024, 2, 1))
     management = management_member()
 
-    sign_in(page, management.user.email)
+    sign_in(page, management.user.email, enrol_totp(management.user))
     page.goto("/commission/bilan/")
     expect(page.get_by_role("heading", name=re.compile("^CHU La Passerelle"))).to_be_visible()
     expect(page.get_by_role("img", name="De la demande à l'arrivée").first).to_be_visible()
