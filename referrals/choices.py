@@ -259,3 +259,16 @@ class ExitKind(models.TextChoices):
 POSITIVE_EXIT_KINDS = frozenset(
     {ExitKind.AUTONOMOUS_HOUSING, ExitKind.OTHER_ACCOMMODATION, ExitKind.JOB_OR_TRAINING}
 )
+
+
+class IndicatorMeasure(models.TextChoices):
+    """What a funder's indicator measures: computed by the portal from the programme's stays
+    when it holds the data (`referrals.figures.definitions.indicator_result`), entered by
+    hand otherwise."""
+
+    BENEFICIARIES = "beneficiaries", _("Nombre de bénéficiaires (calculé)")
+    JUSTICE_SHARE = "justice_share", _("Part du public sous main de justice, en % (calculé)")
+    YOUNG_SHARE = "young_share", _("Part des moins de 26 ans, en % (calculé)")
+    AVERAGE_DURATION = "average_duration", _("Durée moyenne de l'accompagnement, en mois (calculé)")
+    EMPLOYMENT_EXITS = "employment_exits", _("Part des sorties en emploi, en % (calculé)")
+    MANUAL = "manual", _("Autre indicateur, résultat saisi à la main")

@@ -328,6 +328,8 @@ class Referral(models.Model):
                 condition=~models.Q(status__in=[Status.DRAFT, *QUEUE_OPEN_STATUSES]),
                 name="referral_queue_closed_idx",
             ),
+            # The statistics: referrals received in a period.
+            models.Index(fields=["submitted_at"], name="referral_submitted_idx"),
         ]
 
     def __str__(self):
@@ -412,6 +414,16 @@ class ReferralEvent(models.Model):
     class Meta:
         verbose_name = _("événement")
         ordering = ["created_at", "pk"]
+        indexes = [
+            # The statistics: decisions, outcomes and closures of a period, and a referral's
+            # transitions in order.
+            models.Index(
+                fields=["action", "created_at"],
+                condition=models.Q(kind="transition"),
+                name="event_transition_action_idx",
+            ),
+            models.Index(fields=["referral", "created_at"], name="event_referral_time_idx"),
+        ]
 
     def __str__(self):
         return f"{self.referral_id} {self.action or self.kind}"
@@ -632,6 +644,59 @@ class Stay(models.Model):
             or self.exit_employment
             or self.exit_training
         )
+
+
+class FunderIndicator(models.Model):
+    """An indicator a programme (or establishment) reports to its funders for a year, with its
+    objective; the result is computed from the portal's records when it holds the data, or
+    entered by hand (and shown as such). Set by management."""
+
+    programme = models.ForeignKey(
+        "wagtailcore.Page",
+        verbose_name=_("programme ou établissement"),
+        on_delete=models.CASCADE,
+        related_name="funder_indicators",
+    )
+    year = models.PositiveSmallIntegerField(_("année"))
+    label = models.CharField(_("indicateur"), max_length=200)
+    measure = models.CharField(_("calcul"), max_length=20, choices=choices.IndicatorMeasure.choices)
+    unit = models.CharField(
+        _("unité"),
+        max_length=10,
+        choices=[("nombre", _("nombre")), ("%", _("%")), ("mois", _("mois"))],
+        default="%",
+    )
+    objective = models.DecimalField(_("objectif"), max_digits=8, decimal_places=1)
+    manual_result = models.DecimalField(
+        _("résultat saisi"),
+        max_digits=8,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        help_text=_("Seulement pour un indicateur que le portail ne calcule pas."),
+    )
+    order = models.PositiveSmallIntegerField(_("ordre"), default=0)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("indicateur des financeurs")
+        verbose_name_plural = _("indicateurs des financeurs")
+        ordering = ["programme", "year", "order", "pk"]
+        indexes = [models.Index(fields=["programme", "year"])]
+
+    def __str__(self):
+        return f"{self.label} ({self.year})"
+
+    def clean(self):
+        if self.measure == choices.IndicatorMeasure.MANUAL:
+            return
+        if self.manual_result is not None:
+            raise ValidationError(
+                {"manual_result": _("Ce résultat est calculé par le portail : laissez vide.")}
+            )
 
 
 def new_certificate_token() -> str:

@@ -20,6 +20,18 @@ In prose:
   runs the person's rights (access export, erasure); decides nothing.
 - An **editor** only works in the CMS (Wagtail's "Éditeurs" group follows the role, see
   `cms.signals`); the portal's referral pages are closed to them.
+- Organisation admins manage members and invitations (`accounts.permissions`).
+
+Figures (`referrals.figures`):
+- **Heads and commission members** read the figures of their establishments; **management**
+  reads every establishment's and the whole association's, with comparisons.
+- A **partner** reads the outcomes of its own organisation's referrals, aggregated, and each
+  establishment's usual response time (median delay to a decision) — never another
+  organisation's figures (asking for them is a 404). Small numbers are suppressed: a count
+  below `SMALL_NUMBER` (5) for a single establishment and month is shown as "< 5", so that no
+  one can be recognised from a statistic; the page states the rule.
+- **Funders' indicators** (objectives per programme and year) are set by management only; they
+  are shown with the figures to whoever reads that programme's figures.
 - Organisation admins manage members and invitations (`accounts.permissions`), and reassign
   their organisation's referrals (the officer, the second contact) to another active member of
   the same organisation (`can_reassign`, `reassignable_members`).
@@ -236,18 +248,18 @@ def visible_stays(actor: Actor):
     return stays.none()
 
 
+SMALL_NUMBER = 5  # counts below this are hidden from partners (one establishment, one month)
+
+
 def figures_establishments(actor: Actor) -> list[tuple[int, str]]:
-    """(id, title) of the establishments whose yearly figures the actor may read: their own for
-    the commission, every establishment that receives referrals for management."""
+    """(id, title) of the establishments whose figures the actor may read: their own for the
+    commission, every establishment and programme page for management (one indexed query on
+    the pages, never a scan of the referrals)."""
     if not actor.is_internal:
         raise Http404
     pages = Page.objects.all()
     if actor.is_management:
-        pages = pages.filter(
-            Q(pk__in=Referral.objects.order_by().values("target_id"))
-            | Q(establishmentpage__accepts_online_referrals=True)
-            | Q(programmepage__accepts_online_referrals=True)
-        )
+        pages = pages.filter(Q(establishmentpage__isnull=False) | Q(programmepage__isnull=False))
     elif actor.commission_targets:
         pages = pages.filter(pk__in=actor.commission_targets)
     else:
@@ -256,6 +268,21 @@ def figures_establishments(actor: Actor) -> list[tuple[int, str]]:
     if not allowed and not actor.is_management:
         raise Http404
     return allowed
+
+
+def manages_indicators(actor: Actor) -> bool:
+    return actor.is_internal and actor.is_management
+
+
+def partner_figures_organisation(actor: Actor, requested=None) -> int:
+    """The organisation whose aggregated figures a partner reads: their own. Asking for another
+    organisation's (`requested`) is a 404, as is anyone who is not a partner."""
+    if not actor.is_partner:
+        raise Http404
+    own = actor.membership.organisation_id
+    if requested not in (None, "") and str(requested) != str(own):
+        raise Http404
+    return own
 
 
 def sees_access_log(actor: Actor) -> bool:

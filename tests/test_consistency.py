@@ -91,6 +91,9 @@ ON_DELETE = {
     "referrals.Stay.referral": CASCADE,
     "referrals.Stay.establishment": PROTECT,
     "referrals.Stay.recorded_by": SET_NULL,
+    # A funder's indicator belongs to its programme; who last set it is kept as nobody.
+    "referrals.FunderIndicator.programme": CASCADE,
+    "referrals.FunderIndicator.updated_by": SET_NULL,
     # A housing certificate goes with its referral (a deleted draft never had one); who issued it
     # may go; a certificate that superseded another may not outlive it in practice, but if it
     # goes the older one simply stays invalid.

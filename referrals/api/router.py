@@ -35,6 +35,8 @@ from ..documents import certificates
 from ..documents.pdf import pdf_response, render_pdf
 from ..documents.views import certificate_context
 from ..duplicates import possible_duplicates
+from ..figures.definitions import DEFINITIONS, Figures, Period, period_figures
+from ..figures.views import PeriodForm, partner_figures
 from ..filters import ReferralFilter
 from ..models import Message, Referral, ReferralEvent
 from ..partner.forms import AttachmentForm, ReferralForm
@@ -43,6 +45,7 @@ from ..permissions import (
     can_add_document,
     can_change_release_date,
     can_download_certificate,
+    figures_establishments,
     get_visible_or_404,
     is_own_partner,
     visible_referrals,
@@ -56,6 +59,7 @@ from .schemas import (
     ContestIn,
     ErrorOut,
     EventOut,
+    FiguresOut,
     InputSchema,
     MessageIn,
     MessageOut,
@@ -63,6 +67,8 @@ from .schemas import (
     ReferralOut,
     ReferralPageOut,
     ReleaseDateIn,
+    StatisticsOut,
+    StaysOut,
     WithdrawIn,
 )
 
@@ -903,3 +909,140 @@ def list_changes(
 
 
 api.add_router("/", router)
+
+
+# --- statistics -------------------------------------------------------------------------------
+
+statistics_router = Router(tags=["Statistiques"])
+
+
+def _period(year, start, end) -> Period:
+    form = PeriodForm({"year": year, "start": start, "end": end})
+    if not form.is_valid():
+        errors = {
+            field: [str(message) for message in messages] for field, messages in form.errors.items()
+        }
+        raise ApiError(422, _("Période invalide : corrigez les paramètres signalés."), errors)
+    return form.cleaned_data["period"]
+
+
+def _figures_out(figures: Figures, count=lambda n: n) -> dict:
+    data = {name: count(getattr(figures, name)) for name in FiguresOut.model_fields}
+    data["distinct_processed"] = count(figures.distinct_processed)
+    for name in ("decline_reasons", "cancel_reasons"):
+        data[name] = dict(getattr(figures, name))
+    data["reoriented_to"] = {str(k): v for k, v in figures.reoriented_to.items()}
+    return data
+
+
+def _stays_out(stays) -> dict:
+    return {
+        **{name: getattr(stays, name) for name in StaysOut.model_fields if name != "measures"},
+        "measures": {
+            group: {
+                "people": m.people,
+                "new_entries": m.new_entries,
+                "ended": m.ended,
+                "completed": m.completed,
+                "employed": m.employed,
+                "completed_share": m.completed_share,
+                "employed_share": m.employed_share,
+            }
+            for group, m in stays.measures.items()
+        },
+    }
+
+
+class StatisticsFilters(Schema):
+    year: int | None = Field(None, description="Année civile (par défaut l'année en cours).")
+    start: date | None = Field(None, description="Début de la période.")
+    end: date | None = Field(None, description="Fin de la période (incluse).")
+    establishment: int | None = Field(None, description="Un seul établissement (commission).")
+
+
+@statistics_router.get(
+    "/statistics",
+    response={200: StatisticsOut, 400: ErrorOut, 403: ErrorOut, 422: ErrorOut, **COMMON_ERRORS},
+    summary="Lire les statistiques",
+    description=(
+        "Les chiffres de la page de statistiques, avec les mêmes règles : pour un partenaire, "
+        "les suites données aux demandes de son organisation (un nombre de 1 à 4 pour un seul "
+        "établissement est remplacé par « < 5 ») et le délai habituel de réponse de chaque "
+        "établissement ; pour la commission, ses établissements ; pour la direction, tous. "
+        "Une année civile (par défaut l'année en cours) ou une période `start`–`end` de dix "
+        "ans au plus."
+    ),
+)
+def get_statistics(
+    request,
+    filters: Query[StatisticsFilters],
+    organisation: int | None = Query(None, description=ORGANISATION_HELP),
+):
+    year, start, end = filters.year, filters.start, filters.end
+    establishment = filters.establishment
+    actor = _actor(request, organisation)
+    period = _period(year, start, end)
+    definitions = {str(term): str(text) for term, text in DEFINITIONS}
+    journal.record(actor, journal.Kind.EXPORT, what="statistics-api", period=str(period))
+    if actor.is_partner:
+        if establishment is not None:
+            raise ApiError(404, _("Statistiques introuvables."))
+        data = partner_figures(period, actor.membership.organisation_id)
+        return {
+            "period": period.__dict__,
+            "scope": "organisation",
+            "establishments": [
+                {
+                    "id": row["id"],
+                    "title": row["title"],
+                    "figures": {
+                        **{name: row["values"][name] for name in row["values"]},
+                        "received": row["received"],
+                    },
+                    "by_month": {m["month"]: m["processed"] for m in row["months"]},
+                }
+                for row in data["establishments"]
+            ],
+            "total": {**data["total"], "received": data["total_received"]},
+            "response_times": data["response_times"],
+            "definitions": definitions,
+        }
+    try:
+        allowed = [pk for pk, _title in figures_establishments(actor)]
+    except Http404:
+        raise ApiError(404, _("Statistiques introuvables.")) from None
+    if establishment is not None and establishment not in allowed:
+        raise ApiError(404, _("Statistiques introuvables."))
+    ids = allowed if not actor.is_management else None
+    if establishment is not None:
+        ids = [establishment]
+    result = period_figures(period, ids)
+    return {
+        "period": period.__dict__,
+        "scope": "établissements",
+        "establishments": [
+            {
+                "id": e.id,
+                "title": e.title,
+                "figures": _figures_out(e.total),
+                "delays": e.delays.__dict__,
+                "stays": _stays_out(e.stays) if e.stays.hosted else None,
+                "by_month": {key: f.processed for key, f in sorted(e.by_month.items())},
+            }
+            for e in result.establishments
+        ],
+        "total": _figures_out(result.total),
+        "response_times": [
+            {
+                "id": e.id,
+                "title": e.title,
+                "median_days": e.delays.decision_median,
+                "decisions": e.delays.decision_n,
+            }
+            for e in result.establishments
+        ],
+        "definitions": definitions,
+    }
+
+
+api.add_router("/", statistics_router)

@@ -328,6 +328,99 @@ class EventOut(Schema):
         return obj.organisation.name if obj.organisation else ""
 
 
+# --- statistics -------------------------------------------------------------------------------
+
+Count = Annotated[
+    int | str,
+    Field(description="Un nombre ; pour un partenaire, « < 5 » remplace un nombre de 1 à 4."),
+]
+
+
+class PeriodOut(Schema):
+    start: date
+    end: date
+
+
+class DelaysOut(Schema):
+    decision_median: float | None = Field(
+        None, description="Médiane, en jours, de la transmission à la première décision."
+    )
+    decision_p90: float | None = Field(None, description="90e centile, en jours.")
+    decision_n: int = 0
+    arrival_median: float | None = Field(
+        None, description="Médiane, en jours, de la décision à l'arrivée."
+    )
+    arrival_p90: float | None = None
+    arrival_n: int = 0
+
+
+class StaysOut(Schema):
+    hosted: int
+    new_entries: int
+    exits: int
+    average_stay_months: float | None
+    average_age: float | None
+    young_share: float | None = Field(description="Part des moins de 26 ans à l'arrivée, en %.")
+    justice_share: float | None
+    positive_exits: int
+    positive_housing_share: float | None
+    positive_work_share: float | None
+    measures: dict[str, dict[str, int | float | None]] = Field(
+        description="Par groupe de mesures (pse = PSE / DDSE) : personnes, nouvelles entrées, "
+        "mesures terminées, menées à terme, en emploi à la sortie."
+    )
+
+
+class FiguresOut(Schema):
+    received: Count
+    received_by_reorientation: Count | None = None
+    pending: Count | None = None
+    withdrawn: Count | None = None
+    expired: Count | None = None
+    processed: Count
+    distinct_processed: Count | None = None
+    favourable: Count
+    unfavourable: Count
+    arrived: Count
+    reoriented: Count
+    no_show: Count
+    day_centre: Count | None = None
+    cancelled: Count
+    awaiting: Count | None = None
+    decline_reasons: dict[str, int] | None = None
+    cancel_reasons: dict[str, int] | None = None
+    reoriented_to: dict[str, int] | None = Field(
+        None, description="Établissement de destination (identifiant) → nombre."
+    )
+
+
+class EstablishmentStatisticsOut(Schema):
+    id: int
+    title: str
+    figures: FiguresOut
+    delays: DelaysOut | None = None
+    stays: StaysOut | None = None
+    by_month: dict[str, Count] = Field(description="Demandes traitées par mois (AAAA-MM).")
+
+
+class ResponseTimeOut(Schema):
+    id: int
+    title: str
+    median_days: float | None = Field(
+        description="Délai médian de réponse, en jours (absent sous 5 décisions)."
+    )
+    decisions: Count
+
+
+class StatisticsOut(Schema):
+    period: PeriodOut
+    scope: str = Field(description="« organisation » (partenaire) ou « établissements ».")
+    establishments: list[EstablishmentStatisticsOut]
+    total: FiguresOut
+    response_times: list[ResponseTimeOut] = []
+    definitions: dict[str, str] = Field(description="Ce que compte chaque chiffre.")
+
+
 # --- the partner's other actions, documents, certificate, changes ---------------------------
 
 

@@ -24,4 +24,5 @@ urlpatterns = [
     path("sejours/arrivee-sans-orientation/", views.stay_create, name="stay_create"),
     path("sejours/<uuid:pk>/sortie/", views.stay_departure, name="stay_departure"),
     path("bilan/", figures.figures_view, name="figures"),
+    path("bilan/indicateurs/", figures.indicators_view, name="indicators"),
 ]

@@ -4,6 +4,7 @@ paragraph (with French plurals and "le CHRS …"). The figures themselves are de
 
 from dataclasses import dataclass
 
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
@@ -11,7 +12,7 @@ from accounts.models import Organisation
 from cms.choices import ReferralType
 
 from ..choices import HISTORICAL, CancelReason, DeclineReason, JudicialSituation
-from .definitions import EstablishmentFigures, Figures
+from .definitions import Delays, EstablishmentFigures, Figures, StayFigures
 
 
 def _label(choices, value) -> str:
@@ -184,6 +185,7 @@ def line_tables(year: int, figures: Figures, titles: dict) -> list[dict]:
 BREAKDOWNS = [
     ("by_referral_type", gettext_lazy("Par type de demande"), ReferralType),
     ("by_organisation_kind", gettext_lazy("Par type d'orienteur"), Organisation.Kind),
+    ("by_organisation", gettext_lazy("Par organisation"), None),
     ("by_judicial_situation", gettext_lazy("Par situation judiciaire"), JudicialSituation),
 ]
 
@@ -225,35 +227,57 @@ def counts(figures: Figures, columns) -> list[int]:
     return [getattr(figures, column[0]) for column in columns]
 
 
-def breakdown_tables(establishment: EstablishmentFigures, columns=None) -> list[dict]:
+def breakdown_tables(
+    establishment: EstablishmentFigures, columns=None, organisations=None
+) -> list[dict]:
     columns = columns_for(establishment.total) if columns is None else columns
+    organisations = organisations or {}
     tables = []
     for attribute, caption, choices in BREAKDOWNS:
-        groups = getattr(establishment, attribute)
+        groups = {
+            key: figures for key, figures in getattr(establishment, attribute).items()
+            if figures.processed
+        }  # fmt: skip
+
+        def label(key, choices=choices):
+            if choices is None:
+                return organisations.get(key, (str(key),))[0]
+            return _breakdown_label(choices, key)
+
         rows = [
             {
-                "label": _breakdown_label(choices, key),
+                "label": label(key),
                 "share": Figures.share(figures.processed, establishment.total.processed),
                 "counts": counts(figures, columns),
             }
             for key, figures in sorted(
-                groups.items(), key=lambda item: (-item[1].processed, _label(choices, item[0]))
+                groups.items(), key=lambda item: (-item[1].processed, label(item[0]))
             )
         ]
         tables.append({"slug": attribute, "caption": caption, "rows": rows, "columns": columns})
     return tables
 
 
-def summary_sentence(year: int, figures: Figures, titles: dict) -> str:
-    """The report's paragraph, written from the figures."""
+def _when(period) -> str:
+    """ "en 2019", or "du 01/03/2023 au 31/03/2023" for a range of dates."""
+    if getattr(period, "is_year", True):
+        return _("en %(year)s") % {"year": period}
+    return _("du %(start)s au %(end)s") % {
+        "start": f"{period.start:%d/%m/%Y}",
+        "end": f"{period.end:%d/%m/%Y}",
+    }
+
+
+def summary_sentence(period, figures: Figures, titles: dict) -> str:
+    """The report's paragraph, written from the figures (`period`: a `Period` or a year)."""
     if not figures.processed:
-        return _("Aucune demande n'a reçu de décision en %(year)s.") % {"year": year}
+        return _("Aucune demande n'a reçu de décision %(when)s.") % {"when": _when(period)}
 
     def plural(singular, many, n, **more):
         return ngettext(singular, many, n) % {"n": n, **more}
 
-    text = _("En %(year)s, %(processed)s : %(favourable)s et %(unfavourable)s.") % {
-        "year": year,
+    text = _("%(when)s, %(processed)s : %(favourable)s et %(unfavourable)s.") % {
+        "when": _when(period).capitalize(),
         "processed": plural(
             "%(n)s demande a été traitée", "%(n)s demandes ont été traitées", figures.processed
         ),
@@ -304,3 +328,233 @@ def summary_sentence(year: int, figures: Figures, titles: dict) -> str:
         )
     intro = plural("Sur %(n)s avis favorable", "Sur les %(n)s avis favorables", figures.favourable)
     return f"{text} {intro} : {', '.join(parts)}."
+
+
+def flow_lines(figures: Figures) -> list[Line]:
+    """What came in and what closed without an opinion in the period."""
+    lines = [
+        Line(_("Demandes reçues"), figures.received),
+        Line(
+            _("Demandes reçues par réorientation interne (comptées à part)"),
+            figures.received_by_reorientation,
+        ),
+        Line(
+            _("dont encore sans décision à la fin de la période"),
+            figures.pending,
+            Figures.share(figures.pending, figures.received + figures.received_by_reorientation),
+            _("des demandes reçues"),
+            2,
+        ),
+        Line(_("Demandes retirées par l'orienteur"), figures.withdrawn),
+        Line(_("Demandes expirées (informations non reçues)"), figures.expired),
+        Line(_("Demandes closes faute de décision"), figures.closed_unanswered),
+        Line(
+            _("Réorientées avant tout avis (hors demandes traitées)"),
+            figures.reoriented_before_decision,
+        ),
+    ]
+    return lines
+
+
+def justice_lines(figures: Figures) -> list[Line]:
+    of = _("public justice")
+    return [
+        Line(
+            _("Parmi les demandes reçues"),
+            figures.received_justice,
+            figures.justice_share_received,
+            of,
+        ),
+        Line(
+            _("Parmi les demandes traitées"),
+            figures.processed_justice,
+            figures.justice_share_processed,
+            of,
+        ),
+        Line(_("Parmi les arrivées"), figures.arrived_justice, figures.justice_share_arrived, of),
+    ]
+
+
+def stay_lines(stays: StayFigures) -> list[dict]:
+    """(label, value as text) for the stays of the period, as the report words them."""
+
+    def number(value, digits=0):
+        return "—" if value is None else number_format(value, digits)
+
+    def percent(value):
+        return "—" if value is None else f"{number_format(round(value), 0)} %"
+
+    lines = [
+        (_("Personnes hébergées"), number(stays.hosted)),
+        (_("Nouvelles entrées"), number(stays.new_entries)),
+        (_("Sorties"), number(stays.exits)),
+        (_("Durée moyenne de séjour (mois)"), number(stays.average_stay_months, 1)),
+        (_("Âge moyen à l'arrivée"), number(stays.average_age, 1)),
+        (_("Moins de 26 ans à l'arrivée"), percent(stays.young_share)),
+        (_("Public justice"), percent(stays.justice_share)),
+        (_("Sorties positives"), f"{stays.positive_exits} ({percent(stays.positive_share)})"),
+        (
+            _("dont avec un logement autonome"),
+            f"{stays.positive_housing} ({percent(stays.positive_housing_share)})",
+        ),
+        (
+            _("dont avec un emploi ou une formation"),
+            f"{stays.positive_work} ({percent(stays.positive_work_share)})",
+        ),
+    ]
+    for measure in stays.measures.values():
+        lines += [
+            (
+                _("%(measure)s : personnes accompagnées") % {"measure": measure.label},
+                f"{measure.people} ({percent(measure.entries_share(stays))} "
+                + str(_("des nouvelles entrées"))
+                + ")",
+            ),
+            (
+                _("dont mesure menée à son terme"),
+                f"{measure.completed} ({percent(measure.completed_share)})",
+            ),
+            (
+                _("dont en emploi à la sortie"),
+                f"{measure.employed} ({percent(measure.employed_share)})",
+            ),
+        ]
+    return [{"label": label, "value": value} for label, value in lines]
+
+
+def _days(value) -> str:
+    return "—" if value is None else number_format(value, 1)
+
+
+def delay_lines(delays: Delays) -> list[dict]:
+    return [
+        {
+            "label": _("De la transmission à la décision"),
+            "median": _days(delays.decision_median),
+            "p90": _days(delays.decision_p90),
+            "n": delays.decision_n,
+        },
+        {
+            "label": _("De la décision à l'arrivée"),
+            "median": _days(delays.arrival_median),
+            "p90": _days(delays.arrival_p90),
+            "n": delays.arrival_n,
+        },
+    ]
+
+
+# --- charts: server-rendered SVG, each with its numbers in a table -----------------------------
+
+CHART_WIDTH = 640
+CHART_HEIGHT = 200
+MONTHS = [
+    gettext_lazy("janv."),
+    gettext_lazy("févr."),
+    gettext_lazy("mars"),
+    gettext_lazy("avr."),
+    gettext_lazy("mai"),
+    gettext_lazy("juin"),
+    gettext_lazy("juil."),
+    gettext_lazy("août"),
+    gettext_lazy("sept."),
+    gettext_lazy("oct."),
+    gettext_lazy("nov."),
+    gettext_lazy("déc."),
+]
+
+
+def month_label(key: str) -> str:
+    year, month = key.split("-")
+    return f"{MONTHS[int(month) - 1]} {year}"
+
+
+def bar_chart(items: list[tuple[str, int]], horizontal: bool = False) -> dict:
+    """Geometry of a bar chart (vertical bars, or horizontal for a funnel)."""
+    top = max((value for _label, value in items), default=0) or 1
+    bars = []
+    if horizontal:
+        height = 28
+        for index, (label, value) in enumerate(items):
+            width = round((CHART_WIDTH - 260) * value / top)
+            bars.append(
+                {"label": label, "value": value, "x": 250, "y": index * (height + 8),
+                 "width": width, "height": height, "text_x": 256 + width,
+                 "text_y": index * (height + 8) + 19}
+            )  # fmt: skip
+        return {"bars": bars, "width": CHART_WIDTH, "height": len(items) * (height + 8)}
+    slot = CHART_WIDTH / max(len(items), 1)
+    for index, (label, value) in enumerate(items):
+        bar_height = round((CHART_HEIGHT - 40) * value / top)
+        bars.append(
+            {"label": label, "value": value, "x": round(index * slot + slot * 0.15),
+             "width": round(slot * 0.7), "y": CHART_HEIGHT - 20 - bar_height,
+             "height": bar_height, "text_x": round(index * slot + slot / 2),
+             "text_y": CHART_HEIGHT - 24 - bar_height}
+        )  # fmt: skip
+    return {"bars": bars, "width": CHART_WIDTH, "height": CHART_HEIGHT}
+
+
+def charts(establishment: EstablishmentFigures, months: list[str]) -> list[dict]:
+    total = establishment.total
+    per_month = [
+        (month_label(key), establishment.by_month.get(key, Figures()).processed) for key in months
+    ]
+    funnel = [
+        (str(_("Reçues")), total.received),
+        (str(_("Traitées")), total.processed),
+        (str(_("Favorables")), total.favourable),
+        (str(_("Accueillies")), total.arrived),
+    ]
+    outcomes = [
+        (str(_("Accueillies")), total.arrived),
+        (str(_("Réorientées")), total.reoriented),
+        (str(_("Absentes")), total.no_show),
+        (str(_("Annulées")), total.cancelled),
+        (str(_("Suite à venir")), total.awaiting),
+    ]
+    return [
+        {
+            "slug": "mois",
+            "title": _("Demandes traitées par mois"),
+            "description": ", ".join(f"{label} : {value}" for label, value in per_month),
+            **bar_chart(per_month),
+        },
+        {
+            "slug": "entonnoir",
+            "title": _("De la demande à l'arrivée"),
+            "description": ", ".join(f"{label} : {value}" for label, value in funnel),
+            **bar_chart(funnel, horizontal=True),
+        },
+        {
+            "slug": "suites",
+            "title": _("Suite donnée aux avis favorables"),
+            "description": ", ".join(f"{label} : {value}" for label, value in outcomes),
+            **bar_chart(outcomes, horizontal=True),
+        },
+    ]
+
+
+COMPARED = [
+    ("received", gettext_lazy("Demandes reçues")),
+    ("processed", gettext_lazy("Demandes traitées")),
+    ("favourable", gettext_lazy("Avis favorables")),
+    ("unfavourable", gettext_lazy("Avis défavorables")),
+    ("arrived", gettext_lazy("Accueillies à la sortie")),
+    ("no_show", gettext_lazy("Ne se sont pas présentées")),
+]
+
+
+def comparison_lines(current: Figures, previous: Figures) -> list[dict]:
+    lines = []
+    for name, label in COMPARED:
+        now, before = getattr(current, name), getattr(previous, name)
+        lines.append(
+            {
+                "label": label,
+                "current": now,
+                "previous": before,
+                "gap": f"{now - before:+d}",
+                "change": "—" if not before else f"{round(100 * (now - before) / before):+d} %",
+            }
+        )
+    return lines

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from ..documents import views as documents
+from ..figures import views as figures
 from . import views
 
 app_name = "referrals"
@@ -8,6 +9,7 @@ app_name = "referrals"
 urlpatterns = [
     path("", views.referral_list, name="list"),
     path("nouvelle/", views.referral_create, name="create"),
+    path("statistiques/", figures.partner_figures_view, name="figures"),
     path("reattribuer/", views.referral_reassign, name="reassign"),
     path("<uuid:pk>/", views.referral_detail, name="detail"),
     path("<uuid:pk>/modifier/", views.referral_edit, name="edit"),

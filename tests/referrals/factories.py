@@ -326,3 +326,24 @@ class CommissionSessionFactory(factory.django.DjangoModelFactory):
 
     establishment = factory.SubFactory(EstablishmentFactory)
     date = factory.LazyFunction(timezone.localdate)  # held today: decisions may be filed under it
+
+
+class StayFactory(factory.django.DjangoModelFactory):
+    """A stay entered directly (the departure workflow is not what the figures test): by
+    default an "arrival without referral", still there."""
+
+    class Meta:
+        model = "referrals.Stay"
+
+    establishment = factory.SubFactory(EstablishmentFactory)
+    place_type = "insertion"
+    arrival_date = date(2019, 3, 1)
+    birth_year = 1985
+    gender = "homme"
+    justice_public = True
+
+    class Params:
+        left = factory.Trait(
+            departure_date=factory.LazyAttribute(lambda o: o.arrival_date + timedelta(days=90)),
+            exit_kind="logement_autonome",
+        )

@@ -5,6 +5,7 @@ import csv
 import io
 from datetime import datetime, timedelta
 
+import openpyxl
 import pytest
 from django.core import mail
 from django.db import connection
@@ -16,7 +17,7 @@ from accounts.models import InternalRole, Organisation, User
 from cms.choices import ReferralType
 from referrals import workflow
 from referrals.choices import Action, Status
-from referrals.figures.definitions import decided_rows, yearly_figures
+from referrals.figures.definitions import yearly_figures
 from referrals.models import Referral, ReferralEvent
 from referrals.permissions import Actor
 from tests.factories import InternalRoleFactory, MembershipFactory
@@ -200,7 +201,8 @@ def test_year_boundaries_are_local_time(spip, passerelle):
     new_year_eve = timezone.make_aware(datetime(THIS_YEAR - 1, 12, 31, 23, 30))  # 22:30 UTC
     ReferralEvent.objects.filter(referral=referral).update(created_at=new_year_eve)
     assert yearly_figures(THIS_YEAR - 1).get(passerelle.pk).total.processed == 1
-    assert yearly_figures(THIS_YEAR).get(passerelle.pk) is None
+    this_year = yearly_figures(THIS_YEAR).get(passerelle.pk).total
+    assert (this_year.processed, this_year.received) == (0, 1)  # submitted this year
 
 
 def test_constant_number_of_queries(spip, siao, passerelle, augustins):
@@ -218,7 +220,7 @@ def test_constant_number_of_queries(spip, siao, passerelle, augustins):
     make(2)
     with CaptureQueriesContext(connection) as few:
         yearly_figures(THIS_YEAR)
-    assert len(few) <= 3
+    assert len(few) <= 9  # savepoint, JIT off, work_mem, three statements, release, titles, orgs
     make(25)
     with CaptureQueriesContext(connection) as many:
         figures = yearly_figures(THIS_YEAR)
@@ -310,6 +312,51 @@ def test_demo_2019_gives_the_report_figures_and_is_idempotent(demo_site, client)
     assert "dont 9 venues à l'accueil de jour" in page
     assert "47,7 %" in page  # 21 of 44 taken in at release
     assert "45 %" in page  # 9 of 20 came to the day centre
+
+    # The same figures in both exports and in the API.
+    params = {"year": 2019, "establishment": passerelle.pk}
+    content = client.get(URL, {**params, "format": "csv"}).content.decode().lstrip("\ufeff")
+    rows = {(r[2], r[4]): r[5] for r in csv.reader(io.StringIO(content), delimiter=";")}
+    assert [rows[("Ensemble", label)] for label in EXPORTED] == [
+        "53",
+        "44",
+        "9",
+        "21",
+        "3",
+        "20",
+        "9",
+    ]
+    sheet = openpyxl.load_workbook(
+        io.BytesIO(client.get(URL, {**params, "format": "xlsx"}).content)
+    ).active
+    cells = {(r[2], r[4]): r[5] for r in sheet.iter_rows(values_only=True)}
+    assert [cells[("Ensemble", label)] for label in EXPORTED] == [53, 44, 9, 21, 3, 20, 9]
+    from tests.referrals.test_api import api_for
+
+    body = (
+        api_for(client, User.objects.get(email="direction@demo.ilot.test"))
+        .get("/statistics", params)
+        .json()
+    )
+    api = body["establishments"][0]["figures"]
+    assert [api[name] for name in ("processed", "favourable", "unfavourable")] == [53, 44, 9]
+    assert [api[name] for name in ("arrived", "reoriented", "no_show", "day_centre")] == [
+        21,
+        3,
+        20,
+        9,
+    ]
+
+
+EXPORTED = [
+    "Demandes traitées",
+    "Avis favorables",
+    "Avis défavorables",
+    "Accueillies à la sortie",
+    "Réorientées vers le CHRS Les Augustins",
+    "Ne se sont pas présentées",
+    "dont venues à l'accueil de jour",
+]
 
 
 # --- the view -----------------------------------------------------------------------------------
@@ -431,7 +478,7 @@ def test_csv_download(client, spip, passerelle):
     assert content.startswith("\ufeff")
     rows = list(csv.reader(io.StringIO(content.lstrip("\ufeff")), delimiter=";"))
     assert rows[0][:6] == [
-        "Année",
+        "Période",
         "Établissement",
         "Regroupement",
         "Catégorie",
@@ -454,19 +501,12 @@ def test_csv_download(client, spip, passerelle):
     ] == ("3", "")
 
 
-def test_decided_rows_is_one_query(spip, passerelle):
-    Flow(passerelle, spip).accepted()
-    with CaptureQueriesContext(connection) as queries:
-        rows = list(decided_rows(THIS_YEAR))
-    assert len(queries) == 1 and len(rows) == 1
-
-
 def test_first_decision_year_is_the_year_even_when_the_second_is_later(spip, passerelle):
     flow = Flow(passerelle, spip)
     referral = flow.declined()
     move_to_year(referral, THIS_YEAR - 1)
     workflow.perform(referral, Action.CONTEST, actor(spip), message="Nouvelle situation.")
     flow.do(referral, Action.ACCEPT, planned_admission_date=TODAY + timedelta(days=3))
-    assert yearly_figures(THIS_YEAR).get(passerelle.pk) is None
+    assert yearly_figures(THIS_YEAR).get(passerelle.pk).total.processed == 0
     previous = yearly_figures(THIS_YEAR - 1).get(passerelle.pk).total
     assert (previous.processed, previous.favourable, previous.after_contest) == (1, 1, 1)

@@ -60,9 +60,9 @@ def test_xlsx_export_has_the_same_rows_with_text_titles(client, hostile_establis
     )
     sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
     rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0][:2] == ("Année", "Établissement")
+    assert rows[0][:2] == ("Période", "Établissement")
     processed = next(row for row in rows if row[4] == "Demandes traitées")
-    assert processed[:6] == (year, TITLE, "Ensemble", None, "Demandes traitées", 1)
+    assert processed[:6] == (str(year), TITLE, "Ensemble", None, "Demandes traitées", 1)
     assert sheet["B2"].data_type == "s"
     csv_rows = list(
         csv.reader(
