@@ -63,6 +63,8 @@ ON_DELETE = {
     "cms.HomeKeyFigure.page": CASCADE,
     "cms.HomeKeyFigure.figure": CASCADE,
     "cms.EstablishmentPlace.page": CASCADE,
+    # The Plone mapping of an object means nothing once its kind of object is gone.
+    "cms.PloneItem.content_type": CASCADE,
     # Referrals are records: an establishment, organisation or officer with referrals (or a
     # referral that was re-oriented) cannot be deleted; deactivate them instead.
     "referrals.CommissionSession.establishment": PROTECT,

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
     "wagtail.contrib.sitemaps",
+    "wagtail.contrib.table_block",
     "wagtail.contrib.frontend_cache",
     "wagtail.embeds",
     "wagtail.sites",

@@ -10,9 +10,11 @@ from cms.models import NewsPage, SiteSettings, StandardPage
 from tests.factories import (
     EstablishmentIndexPageFactory,
     EstablishmentPageFactory,
+    EventPageFactory,
     GlossaryPageFactory,
     GlossaryTermFactory,
     ImageFactory,
+    IndexPageFactory,
     KeyFigureFactory,
     MembershipFactory,
     NewsIndexPageFactory,
@@ -53,6 +55,8 @@ def site_tree(home):
         "cms.NewsPage": NewsPageFactory(title="Une nouvelle", parent=news),
         "cms.StandardPage": StandardPageFactory(title="Qui sommes-nous", show_in_menus=True),
         "cms.GlossaryPage": GlossaryPageFactory(),
+        "cms.IndexPage": IndexPageFactory(title="L'association"),
+        "cms.EventPage": EventPageFactory(title="Forum de la réinsertion"),
     }
 
 

@@ -8,8 +8,10 @@ from cms.choices import PlaceType, Public, ReferralType
 from cms.models import (
     EstablishmentIndexPage,
     EstablishmentPage,
+    EventPage,
     GlossaryPage,
     HomePage,
+    IndexPage,
     NewsIndexPage,
     NewsPage,
     ProgrammeIndexPage,
@@ -155,8 +157,15 @@ class TestPageTree(WagtailPageTestCase):
                 NewsIndexPage,
                 GlossaryPage,
                 StandardPage,
+                IndexPage,
+                EventPage,
             },
         )
+        self.assertCanCreateAt(IndexPage, NewsPage)
+        self.assertCanCreateAt(IndexPage, EventPage)
+        self.assertCanCreateAt(IndexPage, IndexPage)
+        self.assertCanNotCreateAt(IndexPage, EstablishmentPage)
+        self.assertCanNotCreateAt(EventPage, StandardPage)
         self.assertCanCreateAt(EstablishmentIndexPage, EstablishmentPage)
         self.assertCanCreateAt(ProgrammeIndexPage, ProgrammePage)
         self.assertCanCreateAt(NewsIndexPage, NewsPage)
