@@ -36,9 +36,13 @@ from django.core.files.base import ContentFile
 from django.core.files.images import ImageFile
 from django.core.files.storage import InMemoryStorage
 from django.db import transaction
+from django.db.models.signals import post_save
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.text import slugify
+from modelsearch import index as search_index
+from modelsearch.backends import get_search_backends
+from modelsearch.signal_handlers import post_save_signal_handler
 from PIL import Image as PILImage
 from PIL import UnidentifiedImageError
 from wagtail.contrib.redirects.models import Redirect
@@ -192,6 +196,46 @@ class DryRunRollback(Exception):
 
 
 @contextlib.contextmanager
+def search_index_in_bulk(chunk: int = 500):
+    """Index what the import saved in the search index at the end, in bulk, not one at a time.
+
+    modelsearch indexes every saved object through a task (several queries each); during the
+    import its signal handler is replaced by one that notes what to index.
+    """
+    models = [
+        model
+        for model in search_index.get_indexed_models()
+        if getattr(model, "search_auto_update", True)
+    ]
+    saved: dict[type, set[int]] = {}
+
+    def note(sender, instance, raw=False, **kwargs):
+        if not raw:
+            saved.setdefault(type(instance), set()).add(instance.pk)
+
+    for model in models:
+        post_save.disconnect(post_save_signal_handler, sender=model)
+        post_save.connect(note, sender=model, dispatch_uid=f"plone-import-{model._meta.label}")
+    try:
+        yield
+    finally:
+        for model in models:
+            post_save.disconnect(sender=model, dispatch_uid=f"plone-import-{model._meta.label}")
+            post_save.connect(post_save_signal_handler, sender=model)
+    for model, pks in saved.items():
+        if not search_index.class_is_indexed(model):
+            continue
+        ordered = sorted(pks)
+        for start in range(0, len(ordered), chunk):
+            objects = list(
+                model.get_indexed_objects().filter(pk__in=ordered[start : start + chunk])
+            )
+            if objects:
+                for backend in get_search_backends(with_auto_update=True):
+                    backend.add_bulk(model, objects)
+
+
+@contextlib.contextmanager
 def files_kept_in_memory():
     """During a dry run, image and document files go to memory, never to the media storage."""
     fields = [
@@ -253,13 +297,14 @@ class PloneImporter:
         redirects = self.export.redirect_map()
         if self.dry_run:
             try:
-                with transaction.atomic(), files_kept_in_memory():
+                with transaction.atomic(), files_kept_in_memory(), search_index_in_bulk():
                     self._import(redirects)
                     raise DryRunRollback
             except DryRunRollback:
                 pass
         else:
-            self._import(redirects)
+            with search_index_in_bulk():
+                self._import(redirects)
         return self.summary
 
     def _import(self, redirects: dict[str, str]):
