@@ -1058,10 +1058,8 @@ class GlossaryPage(SectionPage):
         groups: dict[str, list[GlossaryTerm]] = {}
         for term in self.terms:
             groups.setdefault(term.letter, []).append(term)
-        letters = [*string.ascii_uppercase, "#"] if "#" in groups else list(string.ascii_uppercase)
-        context["letters"] = [
-            (letter, letter_anchor(letter), letter in groups) for letter in letters
-        ]
+        letters = [*string.ascii_uppercase, "#"]
+        # Only the letters that have terms: the A–Z index never lists empty letters.
         context["groups"] = [
             (letter, letter_anchor(letter), groups[letter])
             for letter in letters

@@ -19,6 +19,7 @@ admin.site.login = login_required(admin.site.login)
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("django-admin/", admin.site.urls),
     path(
         "admin/login/",

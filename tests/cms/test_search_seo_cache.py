@@ -45,7 +45,7 @@ def test_search_finds_words_of_the_body_with_french_stemming(client, chemin_vert
     assert "no-cache" in response["Cache-Control"] and "public" not in response["Cache-Control"]
 
 
-def test_search_shows_matching_glossary_terms(client):
+def test_search_shows_matching_glossary_terms(client, chemin_vert):
     glossary = GlossaryPageFactory()
     GlossaryTermFactory(
         term="Placement sous surveillance électronique",
@@ -55,6 +55,10 @@ def test_search_shows_matching_glossary_terms(client):
     body = text(client.get("/recherche/", {"q": "bracelet"}))
     assert "Dans le glossaire" in body
     assert f'<a href="{glossary.url}#terme-pse">PSE — Placement sous surveillance' in body
+    # The count is what the page shows: one page and one term.
+    assert "<strong>2 résultats</strong> pour « bracelet » (1 page et 1 terme du glossaire)." in (
+        body
+    )
 
 
 def test_search_covers_admission_criteria_and_handles_empty_and_bad_input(client, chemin_vert):
