@@ -47,3 +47,10 @@ class ReferralType(models.TextChoices):
     SIAO_INSERTION = "siao_insertion", _("Orientation SIAO — insertion")
     WORK_INTEGRATION = "insertion_emploi", _("Insertion par l'emploi (ateliers, AQI, O2R)")
     OTHER = "autre", _("Autre demande")
+
+
+class Fees(models.TextChoices):
+    """What the person pays (data·inclusion's ``frais``)."""
+
+    FREE = "gratuit", _("Gratuit")
+    PAID = "payant", _("Payant (participation financière)")

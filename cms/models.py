@@ -43,7 +43,7 @@ from wagtail.models import Orderable, Page
 from wagtail.search import index
 
 from .blocks import BodyBlock
-from .choices import EstablishmentKind, PlaceType, Public, ReferralType
+from .choices import EstablishmentKind, Fees, PlaceType, Public, ReferralType
 from .departements import DEPARTEMENT_CODE_RE, departement_label
 from .fields import ChoiceListField
 from .forms import EstablishmentFilterForm
@@ -333,12 +333,26 @@ class ReferralTarget(models.Model):
     admission_criteria = RichTextField(
         _("critères d'admission"), blank=True, features=CRITERIA_FEATURES
     )
+    fees = models.CharField(
+        _("frais pour la personne"),
+        max_length=20,
+        choices=Fees,
+        blank=True,
+        help_text=_("Publié dans l'export data·inclusion."),
+    )
+    fees_details = models.CharField(
+        _("précisions sur les frais"),
+        max_length=300,
+        blank=True,
+        help_text=_("Par exemple : « participation financière selon les ressources »."),
+    )
 
     referral_panels = [
         MultiFieldPanel(
             [
                 FieldPanel("publics"),
                 FieldPanel("admission_criteria"),
+                FieldRowPanel([FieldPanel("fees"), FieldPanel("fees_details")]),
                 FieldPanel("referral_types"),
                 FieldPanel("accepts_online_referrals"),
             ],
@@ -350,6 +364,8 @@ class ReferralTarget(models.Model):
         APIField("referral_types"),
         APIField("publics"),
         APIField("admission_criteria"),
+        APIField("fees"),
+        APIField("fees_details"),
         APIField("total_places"),
         APIField("places_by_type"),
     ]
