@@ -7,105 +7,1420 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cms', '0004_editors_group'),
-        ('contenttypes', '0002_remove_content_type_name'),
-        ('wagtailcore', '0098_apitoken'),
+        ("cms", "0004_editors_group"),
+        ("contenttypes", "0002_remove_content_type_name"),
+        ("wagtailcore", "0098_apitoken"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='EventPage',
+            name="EventPage",
             fields=[
-                ('page_ptr', models.OneToOneField(auto_created=True, on_delete=django.db.models.deletion.CASCADE, parent_link=True, primary_key=True, serialize=False, to=settings.WAGTAIL_PAGE_MODEL)),
-                ('start', models.DateTimeField(verbose_name='début')),
-                ('end', models.DateTimeField(blank=True, null=True, verbose_name='fin')),
-                ('whole_day', models.BooleanField(default=False, help_text='Les heures ne sont pas affichées.', verbose_name='toute la journée')),
-                ('location', models.CharField(blank=True, max_length=255, verbose_name='lieu')),
-                ('intro', models.TextField(blank=True, verbose_name='chapô')),
-                ('body', wagtail.fields.StreamField([('heading', 2), ('paragraph', 3), ('image', 8), ('quote', 11), ('key_figure', 16), ('call_to_action', 20), ('document', 23), ('embed', 27), ('table', 28)], blank=True, block_lookup={0: ('wagtail.blocks.ChoiceBlock', [], {'choices': [('h2', 'Titre de section (niveau 2)'), ('h3', 'Sous-titre (niveau 3)')], 'label': 'niveau'}), 1: ('wagtail.blocks.CharBlock', (), {'label': 'texte', 'max_length': 200}), 2: ('wagtail.blocks.StructBlock', [[('level', 0), ('text', 1)]], {}), 3: ('cms.blocks.ParagraphBlock', (), {}), 4: ('wagtail.images.blocks.ImageChooserBlock', (), {'label': 'image'}), 5: ('wagtail.blocks.CharBlock', (), {'help_text': "Décrit ce que l'image apporte au texte, pour les personnes qui ne la voient pas.", 'label': 'texte alternatif', 'max_length': 300, 'required': False}), 6: ('wagtail.blocks.BooleanBlock', (), {'default': False, 'help_text': "Cochez si l'image n'apporte aucune information : elle sera ignorée des lecteurs d'écran.", 'label': 'image décorative', 'required': False}), 7: ('wagtail.blocks.CharBlock', (), {'label': 'légende', 'max_length': 300, 'required': False}), 8: ('wagtail.blocks.StructBlock', [[('image', 4), ('alt', 5), ('decorative', 6), ('caption', 7)]], {}), 9: ('wagtail.blocks.TextBlock', (), {'label': 'citation ou témoignage'}), 10: ('wagtail.blocks.CharBlock', (), {'help_text': 'Par exemple : « P. F., éducateur spécialisé ». Jamais de nom complet.', 'label': 'attribution', 'max_length': 200, 'required': False}), 11: ('wagtail.blocks.StructBlock', [[('text', 9), ('attribution', 10)]], {}), 12: ('wagtail.snippets.blocks.SnippetChooserBlock', ('cms.KeyFigure',), {'help_text': 'Choisissez un chiffre clé, ou saisissez la valeur et le libellé ci-dessous.', 'label': 'chiffre clé enregistré', 'required': False}), 13: ('wagtail.blocks.DecimalBlock', (), {'decimal_places': 2, 'label': 'valeur', 'max_digits': 12, 'required': False}), 14: ('wagtail.blocks.CharBlock', (), {'label': 'unité', 'max_length': 30, 'required': False}), 15: ('wagtail.blocks.CharBlock', (), {'label': 'libellé', 'max_length': 200, 'required': False}), 16: ('wagtail.blocks.StructBlock', [[('figure', 12), ('value', 13), ('unit', 14), ('label', 15)]], {}), 17: ('wagtail.blocks.CharBlock', (), {'label': 'texte du lien', 'max_length': 120}), 18: ('wagtail.blocks.PageChooserBlock', (), {'label': 'page du site', 'required': False}), 19: ('wagtail.blocks.URLBlock', (), {'label': 'ou adresse externe', 'required': False}), 20: ('wagtail.blocks.StructBlock', [[('text', 17), ('page', 18), ('url', 19)]], {}), 21: ('wagtail.documents.blocks.DocumentChooserBlock', (), {'label': 'document'}), 22: ('wagtail.blocks.CharBlock', (), {'help_text': 'Par défaut, le titre du document.', 'label': 'intitulé du lien', 'max_length': 200, 'required': False}), 23: ('wagtail.blocks.StructBlock', [[('document', 21), ('title', 22)]], {}), 24: ('wagtail.embeds.blocks.EmbedBlock', (), {'label': 'adresse du contenu (vidéo…)'}), 25: ('wagtail.blocks.CharBlock', (), {'help_text': "Annoncé aux lecteurs d'écran, par exemple « Vidéo : l'Îlot Gourmand ».", 'label': 'titre du contenu', 'max_length': 200}), 26: ('wagtail.blocks.CharBlock', (), {'label': 'légende ou lien vers la transcription', 'max_length': 300, 'required': False}), 27: ('wagtail.blocks.StructBlock', [[('embed', 24), ('title', 25), ('caption', 26)]], {}), 28: ('cms.blocks.TableBlock', (), {})}, verbose_name='contenu')),
+                (
+                    "page_ptr",
+                    models.OneToOneField(
+                        auto_created=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        parent_link=True,
+                        primary_key=True,
+                        serialize=False,
+                        to=settings.WAGTAIL_PAGE_MODEL,
+                    ),
+                ),
+                ("start", models.DateTimeField(verbose_name="début")),
+                ("end", models.DateTimeField(blank=True, null=True, verbose_name="fin")),
+                (
+                    "whole_day",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Les heures ne sont pas affichées.",
+                        verbose_name="toute la journée",
+                    ),
+                ),
+                ("location", models.CharField(blank=True, max_length=255, verbose_name="lieu")),
+                ("intro", models.TextField(blank=True, verbose_name="chapô")),
+                (
+                    "body",
+                    wagtail.fields.StreamField(
+                        [
+                            ("heading", 2),
+                            ("paragraph", 3),
+                            ("image", 8),
+                            ("quote", 11),
+                            ("key_figure", 16),
+                            ("call_to_action", 20),
+                            ("document", 23),
+                            ("embed", 27),
+                            ("table", 28),
+                        ],
+                        blank=True,
+                        block_lookup={
+                            0: (
+                                "wagtail.blocks.ChoiceBlock",
+                                [],
+                                {
+                                    "choices": [
+                                        ("h2", "Titre de section (niveau 2)"),
+                                        ("h3", "Sous-titre (niveau 3)"),
+                                    ],
+                                    "label": "niveau",
+                                },
+                            ),
+                            1: (
+                                "wagtail.blocks.CharBlock",
+                                (),
+                                {"label": "texte", "max_length": 200},
+                            ),
+                            2: ("wagtail.blocks.StructBlock", [[("level", 0), ("text", 1)]], {}),
+                            3: ("cms.blocks.ParagraphBlock", (), {}),
+                            4: ("wagtail.images.blocks.ImageChooserBlock", (), {"label": "image"}),
+                            5: (
+                                "wagtail.blocks.CharBlock",
+                                (),
+                                {
+                                    "help_text": "Décrit ce que l'image apporte au texte, pour les personnes qui ne la voient pas.",
+                                    "label": "texte alternatif",
+                                    "max_length": 300,
+                                    "required": False,
+                                },
+                            ),
+                            6: (
+                                "wagtail.blocks.BooleanBlock",
+                                (),
+                                {
+                                    "default": False,
+                                    "help_text": "Cochez si l'image n'apporte aucune information : elle sera ignorée des lecteurs d'écran.",
+                                    "label": "image décorative",
+                                    "required": False,
+                                },
+                            ),
+                            7: (
+                                "wagtail.blocks.CharBlock",
+                                (),
+                                {"label": "légende", "max_length": 300, "required": False},
+                            ),
+                            8: (
+                                "wagtail.blocks.StructBlock",
+                                [[("image", 4), ("alt", 5), ("decorative", 6), ("caption", 7)]],
+                                {},
+                            ),
+                            9: (
+                                "wagtail.blocks.TextBlock",
+                                (),
+                                {"label": "citation ou témoignage"},
+                            ),
+                            10: (
+                                "wagtail.blocks.CharBlock",
+                                (),
+                                {
+                                    "help_text": "Par exemple : « P. F., éducateur spécialisé ». Jamais de nom complet.",
+                                    "label": "attribution",
+                                    "max_length": 200,
+                                    "required": False,
+                                },
+                            ),
+                            11: (
+                                "wagtail.blocks.StructBlock",
+                                [[("text", 9), ("attribution", 10)]],
+                                {},
+                            ),
+                            12: (
+                                "wagtail.snippets.blocks.SnippetChooserBlock",
+                                ("cms.KeyFigure",),
+                                {
+                                    "help_text": "Choisissez un chiffre clé, ou saisissez la valeur et le libellé ci-dessous.",
+                                    "label": "chiffre clé enregistré",
+                                    "required": False,
+                                },
+                            ),
+                            13: (
+                                "wagtail.blocks.DecimalBlock",
+                                (),
+                                {
+                                    "decimal_places": 2,
+                                    "label": "valeur",
+                                    "max_digits": 12,
+                                    "required": False,
+                                },
+                            ),
+                            14: (
+                                "wagtail.blocks.CharBlock",
+                                (),
+                                {"label": "unité", "max_length": 30, "required": False},
+                            ),
+                            15: (
+                                "wagtail.blocks.CharBlock",
+                                (),
+                                {"label": "libellé", "max_length": 200, "required": False},
+                            ),
+                            16: (
+                                "wagtail.blocks.StructBlock",
+                                [[("figure", 12), ("value", 13), ("unit", 14), ("label", 15)]],
+                                {},
+                            ),
+                            17: (
+                                "wagtail.blocks.CharBlock",
+                                (),
+                                {"label": "texte du lien", "max_length": 120},
+                            ),
+                            18: (
+                                "wagtail.blocks.PageChooserBlock",
+                                (),
+                                {"label": "page du site", "required": False},
+                            ),
+                            19: (
+                                "wagtail.blocks.URLBlock",
+                                (),
+                                {"label": "ou adresse externe", "required": False},
+                            ),
+                            20: (
+                                "wagtail.blocks.StructBlock",
+                                [[("text", 17), ("page", 18), ("url", 19)]],
+                                {},
+                            ),
+                            21: (
+                                "wagtail.documents.blocks.DocumentChooserBlock",
+                                (),
+                                {"label": "document"},
+                            ),
+                            22: (
+                                "wagtail.blocks.CharBlock",
+                                (),
+                                {
+                                    "help_text": "Par défaut, le titre du document.",
+                                    "label": "intitulé du lien",
+                                    "max_length": 200,
+                                    "required": False,
+                                },
+                            ),
+                            23: (
+                                "wagtail.blocks.StructBlock",
+                                [[("document", 21), ("title", 22)]],
+                                {},
+                            ),
+                            24: (
+                                "wagtail.embeds.blocks.EmbedBlock",
+                                (),
+                                {"label": "adresse du contenu (vidéo…)"},
+                            ),
+                            25: (
+                                "wagtail.blocks.CharBlock",
+                                (),
+                                {
+                                    "help_text": "Annoncé aux lecteurs d'écran, par exemple « Vidéo : l'Îlot Gourmand ».",
+                                    "label": "titre du contenu",
+                                    "max_length": 200,
+                                },
+                            ),
+                            26: (
+                                "wagtail.blocks.CharBlock",
+                                (),
+                                {
+                                    "label": "légende ou lien vers la transcription",
+                                    "max_length": 300,
+                                    "required": False,
+                                },
+                            ),
+                            27: (
+                                "wagtail.blocks.StructBlock",
+                                [[("embed", 24), ("title", 25), ("caption", 26)]],
+                                {},
+                            ),
+                            28: ("cms.blocks.TableBlock", (), {}),
+                        },
+                        verbose_name="contenu",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'événement',
-                'verbose_name_plural': 'événements',
+                "verbose_name": "événement",
+                "verbose_name_plural": "événements",
             },
-            bases=('wagtailcore.page',),
+            bases=("wagtailcore.page",),
         ),
         migrations.CreateModel(
-            name='IndexPage',
+            name="IndexPage",
             fields=[
-                ('page_ptr', models.OneToOneField(auto_created=True, on_delete=django.db.models.deletion.CASCADE, parent_link=True, primary_key=True, serialize=False, to=settings.WAGTAIL_PAGE_MODEL)),
-                ('intro', models.TextField(blank=True, verbose_name='chapô')),
-                ('body', wagtail.fields.StreamField([('heading', 2), ('paragraph', 3), ('image', 8), ('quote', 11), ('key_figure', 16), ('call_to_action', 20), ('document', 23), ('embed', 27), ('table', 28)], blank=True, block_lookup={0: ('wagtail.blocks.ChoiceBlock', [], {'choices': [('h2', 'Titre de section (niveau 2)'), ('h3', 'Sous-titre (niveau 3)')], 'label': 'niveau'}), 1: ('wagtail.blocks.CharBlock', (), {'label': 'texte', 'max_length': 200}), 2: ('wagtail.blocks.StructBlock', [[('level', 0), ('text', 1)]], {}), 3: ('cms.blocks.ParagraphBlock', (), {}), 4: ('wagtail.images.blocks.ImageChooserBlock', (), {'label': 'image'}), 5: ('wagtail.blocks.CharBlock', (), {'help_text': "Décrit ce que l'image apporte au texte, pour les personnes qui ne la voient pas.", 'label': 'texte alternatif', 'max_length': 300, 'required': False}), 6: ('wagtail.blocks.BooleanBlock', (), {'default': False, 'help_text': "Cochez si l'image n'apporte aucune information : elle sera ignorée des lecteurs d'écran.", 'label': 'image décorative', 'required': False}), 7: ('wagtail.blocks.CharBlock', (), {'label': 'légende', 'max_length': 300, 'required': False}), 8: ('wagtail.blocks.StructBlock', [[('image', 4), ('alt', 5), ('decorative', 6), ('caption', 7)]], {}), 9: ('wagtail.blocks.TextBlock', (), {'label': 'citation ou témoignage'}), 10: ('wagtail.blocks.CharBlock', (), {'help_text': 'Par exemple : « P. F., éducateur spécialisé ». Jamais de nom complet.', 'label': 'attribution', 'max_length': 200, 'required': False}), 11: ('wagtail.blocks.StructBlock', [[('text', 9), ('attribution', 10)]], {}), 12: ('wagtail.snippets.blocks.SnippetChooserBlock', ('cms.KeyFigure',), {'help_text': 'Choisissez un chiffre clé, ou saisissez la valeur et le libellé ci-dessous.', 'label': 'chiffre clé enregistré', 'required': False}), 13: ('wagtail.blocks.DecimalBlock', (), {'decimal_places': 2, 'label': 'valeur', 'max_digits': 12, 'required': False}), 14: ('wagtail.blocks.CharBlock', (), {'label': 'unité', 'max_length': 30, 'required': False}), 15: ('wagtail.blocks.CharBlock', (), {'label': 'libellé', 'max_length': 200, 'required': False}), 16: ('wagtail.blocks.StructBlock', [[('figure', 12), ('value', 13), ('unit', 14), ('label', 15)]], {}), 17: ('wagtail.blocks.CharBlock', (), {'label': 'texte du lien', 'max_length': 120}), 18: ('wagtail.blocks.PageChooserBlock', (), {'label': 'page du site', 'required': False}), 19: ('wagtail.blocks.URLBlock', (), {'label': 'ou adresse externe', 'required': False}), 20: ('wagtail.blocks.StructBlock', [[('text', 17), ('page', 18), ('url', 19)]], {}), 21: ('wagtail.documents.blocks.DocumentChooserBlock', (), {'label': 'document'}), 22: ('wagtail.blocks.CharBlock', (), {'help_text': 'Par défaut, le titre du document.', 'label': 'intitulé du lien', 'max_length': 200, 'required': False}), 23: ('wagtail.blocks.StructBlock', [[('document', 21), ('title', 22)]], {}), 24: ('wagtail.embeds.blocks.EmbedBlock', (), {'label': 'adresse du contenu (vidéo…)'}), 25: ('wagtail.blocks.CharBlock', (), {'help_text': "Annoncé aux lecteurs d'écran, par exemple « Vidéo : l'Îlot Gourmand ».", 'label': 'titre du contenu', 'max_length': 200}), 26: ('wagtail.blocks.CharBlock', (), {'label': 'légende ou lien vers la transcription', 'max_length': 300, 'required': False}), 27: ('wagtail.blocks.StructBlock', [[('embed', 24), ('title', 25), ('caption', 26)]], {}), 28: ('cms.blocks.TableBlock', (), {})}, verbose_name='introduction')),
+                (
+                    "page_ptr",
+                    models.OneToOneField(
+                        auto_created=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        parent_link=True,
+                        primary_key=True,
+                        serialize=False,
+                        to=settings.WAGTAIL_PAGE_MODEL,
+                    ),
+                ),
+                ("intro", models.TextField(blank=True, verbose_name="chapô")),
+                (
+                    "body",
+                    wagtail.fields.StreamField(
+                        [
+                            ("heading", 2),
+                            ("paragraph", 3),
+                            ("image", 8),
+                            ("quote", 11),
+                            ("key_figure", 16),
+                            ("call_to_action", 20),
+                            ("document", 23),
+                            ("embed", 27),
+                            ("table", 28),
+                        ],
+                        blank=True,
+                        block_lookup={
+                            0: (
+                                "wagtail.blocks.ChoiceBlock",
+                                [],
+                                {
+                                    "choices": [
+                                        ("h2", "Titre de section (niveau 2)"),
+                                        ("h3", "Sous-titre (niveau 3)"),
+                                    ],
+                                    "label": "niveau",
+                                },
+                            ),
+                            1: (
+                                "wagtail.blocks.CharBlock",
+                                (),
+                                {"label": "texte", "max_length": 200},
+                            ),
+                            2: ("wagtail.blocks.StructBlock", [[("level", 0), ("text", 1)]], {}),
+                            3: ("cms.blocks.ParagraphBlock", (), {}),
+                            4: ("wagtail.images.blocks.ImageChooserBlock", (), {"label": "image"}),
+                            5: (
+                                "wagtail.blocks.CharBlock",
+                                (),
+                                {
+                                    "help_text": "Décrit ce que l'image apporte au texte, pour les personnes qui ne la voient pas.",
+                                    "label": "texte alternatif",
+                                    "max_length": 300,
+                                    "required": False,
+                                },
+                            ),
+                            6: (
+                                "wagtail.blocks.BooleanBlock",
+                                (),
+                                {
+                                    "default": False,
+                                    "help_text": "Cochez si l'image n'apporte aucune information : elle sera ignorée des lecteurs d'écran.",
+                                    "label": "image décorative",
+                                    "required": False,
+                                },
+                            ),
+                            7: (
+                                "wagtail.blocks.CharBlock",
+                                (),
+                                {"label": "légende", "max_length": 300, "required": False},
+                            ),
+                            8: (
+                                "wagtail.blocks.StructBlock",
+                                [[("image", 4), ("alt", 5), ("decorative", 6), ("caption", 7)]],
+                                {},
+                            ),
+                            9: (
+                                "wagtail.blocks.TextBlock",
+                                (),
+                                {"label": "citation ou témoignage"},
+                            ),
+                            10: (
+                                "wagtail.blocks.CharBlock",
+                                (),
+                                {
+                                    "help_text": "Par exemple : « P. F., éducateur spécialisé ». Jamais de nom complet.",
+                                    "label": "attribution",
+                                    "max_length": 200,
+                                    "required": False,
+                                },
+                            ),
+                            11: (
+                                "wagtail.blocks.StructBlock",
+                                [[("text", 9), ("attribution", 10)]],
+                                {},
+                            ),
+                            12: (
+                                "wagtail.snippets.blocks.SnippetChooserBlock",
+                                ("cms.KeyFigure",),
+                                {
+                                    "help_text": "Choisissez un chiffre clé, ou saisissez la valeur et le libellé ci-dessous.",
+                                    "label": "chiffre clé enregistré",
+                                    "required": False,
+                                },
+                            ),
+                            13: (
+                                "wagtail.blocks.DecimalBlock",
+                                (),
+                                {
+                                    "decimal_places": 2,
+                                    "label": "valeur",
+                                    "max_digits": 12,
+                                    "required": False,
+                                },
+                            ),
+                            14: (
+                                "wagtail.blocks.CharBlock",
+                                (),
+                                {"label": "unité", "max_length": 30, "required": False},
+                            ),
+                            15: (
+                                "wagtail.blocks.CharBlock",
+                                (),
+                                {"label": "libellé", "max_length": 200, "required": False},
+                            ),
+                            16: (
+                                "wagtail.blocks.StructBlock",
+                                [[("figure", 12), ("value", 13), ("unit", 14), ("label", 15)]],
+                                {},
+                            ),
+                            17: (
+                                "wagtail.blocks.CharBlock",
+                                (),
+                                {"label": "texte du lien", "max_length": 120},
+                            ),
+                            18: (
+                                "wagtail.blocks.PageChooserBlock",
+                                (),
+                                {"label": "page du site", "required": False},
+                            ),
+                            19: (
+                                "wagtail.blocks.URLBlock",
+                                (),
+                                {"label": "ou adresse externe", "required": False},
+                            ),
+                            20: (
+                                "wagtail.blocks.StructBlock",
+                                [[("text", 17), ("page", 18), ("url", 19)]],
+                                {},
+                            ),
+                            21: (
+                                "wagtail.documents.blocks.DocumentChooserBlock",
+                                (),
+                                {"label": "document"},
+                            ),
+                            22: (
+                                "wagtail.blocks.CharBlock",
+                                (),
+                                {
+                                    "help_text": "Par défaut, le titre du document.",
+                                    "label": "intitulé du lien",
+                                    "max_length": 200,
+                                    "required": False,
+                                },
+                            ),
+                            23: (
+                                "wagtail.blocks.StructBlock",
+                                [[("document", 21), ("title", 22)]],
+                                {},
+                            ),
+                            24: (
+                                "wagtail.embeds.blocks.EmbedBlock",
+                                (),
+                                {"label": "adresse du contenu (vidéo…)"},
+                            ),
+                            25: (
+                                "wagtail.blocks.CharBlock",
+                                (),
+                                {
+                                    "help_text": "Annoncé aux lecteurs d'écran, par exemple « Vidéo : l'Îlot Gourmand ».",
+                                    "label": "titre du contenu",
+                                    "max_length": 200,
+                                },
+                            ),
+                            26: (
+                                "wagtail.blocks.CharBlock",
+                                (),
+                                {
+                                    "label": "légende ou lien vers la transcription",
+                                    "max_length": 300,
+                                    "required": False,
+                                },
+                            ),
+                            27: (
+                                "wagtail.blocks.StructBlock",
+                                [[("embed", 24), ("title", 25), ("caption", 26)]],
+                                {},
+                            ),
+                            28: ("cms.blocks.TableBlock", (), {}),
+                        },
+                        verbose_name="introduction",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'rubrique',
-                'verbose_name_plural': 'rubriques',
+                "verbose_name": "rubrique",
+                "verbose_name_plural": "rubriques",
             },
-            bases=('wagtailcore.page',),
+            bases=("wagtailcore.page",),
         ),
         migrations.AddField(
-            model_name='establishmentpage',
-            name='fees',
-            field=models.CharField(blank=True, choices=[('gratuit', 'Gratuit'), ('payant', 'Payant (participation financière)')], help_text="Publié dans l'export data·inclusion.", max_length=20, verbose_name='frais pour la personne'),
+            model_name="establishmentpage",
+            name="fees",
+            field=models.CharField(
+                blank=True,
+                choices=[("gratuit", "Gratuit"), ("payant", "Payant (participation financière)")],
+                help_text="Publié dans l'export data·inclusion.",
+                max_length=20,
+                verbose_name="frais pour la personne",
+            ),
         ),
         migrations.AddField(
-            model_name='establishmentpage',
-            name='fees_details',
-            field=models.CharField(blank=True, help_text='Par exemple : « participation financière selon les ressources ».', max_length=300, verbose_name='précisions sur les frais'),
+            model_name="establishmentpage",
+            name="fees_details",
+            field=models.CharField(
+                blank=True,
+                help_text="Par exemple : « participation financière selon les ressources ».",
+                max_length=300,
+                verbose_name="précisions sur les frais",
+            ),
         ),
         migrations.AddField(
-            model_name='programmepage',
-            name='fees',
-            field=models.CharField(blank=True, choices=[('gratuit', 'Gratuit'), ('payant', 'Payant (participation financière)')], help_text="Publié dans l'export data·inclusion.", max_length=20, verbose_name='frais pour la personne'),
+            model_name="programmepage",
+            name="fees",
+            field=models.CharField(
+                blank=True,
+                choices=[("gratuit", "Gratuit"), ("payant", "Payant (participation financière)")],
+                help_text="Publié dans l'export data·inclusion.",
+                max_length=20,
+                verbose_name="frais pour la personne",
+            ),
         ),
         migrations.AddField(
-            model_name='programmepage',
-            name='fees_details',
-            field=models.CharField(blank=True, help_text='Par exemple : « participation financière selon les ressources ».', max_length=300, verbose_name='précisions sur les frais'),
+            model_name="programmepage",
+            name="fees_details",
+            field=models.CharField(
+                blank=True,
+                help_text="Par exemple : « participation financière selon les ressources ».",
+                max_length=300,
+                verbose_name="précisions sur les frais",
+            ),
         ),
         migrations.AlterField(
-            model_name='establishmentpage',
-            name='body',
-            field=wagtail.fields.StreamField([('heading', 2), ('paragraph', 3), ('image', 8), ('quote', 11), ('key_figure', 16), ('call_to_action', 20), ('document', 23), ('embed', 27), ('table', 28)], blank=True, block_lookup={0: ('wagtail.blocks.ChoiceBlock', [], {'choices': [('h2', 'Titre de section (niveau 2)'), ('h3', 'Sous-titre (niveau 3)')], 'label': 'niveau'}), 1: ('wagtail.blocks.CharBlock', (), {'label': 'texte', 'max_length': 200}), 2: ('wagtail.blocks.StructBlock', [[('level', 0), ('text', 1)]], {}), 3: ('cms.blocks.ParagraphBlock', (), {}), 4: ('wagtail.images.blocks.ImageChooserBlock', (), {'label': 'image'}), 5: ('wagtail.blocks.CharBlock', (), {'help_text': "Décrit ce que l'image apporte au texte, pour les personnes qui ne la voient pas.", 'label': 'texte alternatif', 'max_length': 300, 'required': False}), 6: ('wagtail.blocks.BooleanBlock', (), {'default': False, 'help_text': "Cochez si l'image n'apporte aucune information : elle sera ignorée des lecteurs d'écran.", 'label': 'image décorative', 'required': False}), 7: ('wagtail.blocks.CharBlock', (), {'label': 'légende', 'max_length': 300, 'required': False}), 8: ('wagtail.blocks.StructBlock', [[('image', 4), ('alt', 5), ('decorative', 6), ('caption', 7)]], {}), 9: ('wagtail.blocks.TextBlock', (), {'label': 'citation ou témoignage'}), 10: ('wagtail.blocks.CharBlock', (), {'help_text': 'Par exemple : « P. F., éducateur spécialisé ». Jamais de nom complet.', 'label': 'attribution', 'max_length': 200, 'required': False}), 11: ('wagtail.blocks.StructBlock', [[('text', 9), ('attribution', 10)]], {}), 12: ('wagtail.snippets.blocks.SnippetChooserBlock', ('cms.KeyFigure',), {'help_text': 'Choisissez un chiffre clé, ou saisissez la valeur et le libellé ci-dessous.', 'label': 'chiffre clé enregistré', 'required': False}), 13: ('wagtail.blocks.DecimalBlock', (), {'decimal_places': 2, 'label': 'valeur', 'max_digits': 12, 'required': False}), 14: ('wagtail.blocks.CharBlock', (), {'label': 'unité', 'max_length': 30, 'required': False}), 15: ('wagtail.blocks.CharBlock', (), {'label': 'libellé', 'max_length': 200, 'required': False}), 16: ('wagtail.blocks.StructBlock', [[('figure', 12), ('value', 13), ('unit', 14), ('label', 15)]], {}), 17: ('wagtail.blocks.CharBlock', (), {'label': 'texte du lien', 'max_length': 120}), 18: ('wagtail.blocks.PageChooserBlock', (), {'label': 'page du site', 'required': False}), 19: ('wagtail.blocks.URLBlock', (), {'label': 'ou adresse externe', 'required': False}), 20: ('wagtail.blocks.StructBlock', [[('text', 17), ('page', 18), ('url', 19)]], {}), 21: ('wagtail.documents.blocks.DocumentChooserBlock', (), {'label': 'document'}), 22: ('wagtail.blocks.CharBlock', (), {'help_text': 'Par défaut, le titre du document.', 'label': 'intitulé du lien', 'max_length': 200, 'required': False}), 23: ('wagtail.blocks.StructBlock', [[('document', 21), ('title', 22)]], {}), 24: ('wagtail.embeds.blocks.EmbedBlock', (), {'label': 'adresse du contenu (vidéo…)'}), 25: ('wagtail.blocks.CharBlock', (), {'help_text': "Annoncé aux lecteurs d'écran, par exemple « Vidéo : l'Îlot Gourmand ».", 'label': 'titre du contenu', 'max_length': 200}), 26: ('wagtail.blocks.CharBlock', (), {'label': 'légende ou lien vers la transcription', 'max_length': 300, 'required': False}), 27: ('wagtail.blocks.StructBlock', [[('embed', 24), ('title', 25), ('caption', 26)]], {}), 28: ('cms.blocks.TableBlock', (), {})}, verbose_name='contenu'),
+            model_name="establishmentpage",
+            name="body",
+            field=wagtail.fields.StreamField(
+                [
+                    ("heading", 2),
+                    ("paragraph", 3),
+                    ("image", 8),
+                    ("quote", 11),
+                    ("key_figure", 16),
+                    ("call_to_action", 20),
+                    ("document", 23),
+                    ("embed", 27),
+                    ("table", 28),
+                ],
+                blank=True,
+                block_lookup={
+                    0: (
+                        "wagtail.blocks.ChoiceBlock",
+                        [],
+                        {
+                            "choices": [
+                                ("h2", "Titre de section (niveau 2)"),
+                                ("h3", "Sous-titre (niveau 3)"),
+                            ],
+                            "label": "niveau",
+                        },
+                    ),
+                    1: ("wagtail.blocks.CharBlock", (), {"label": "texte", "max_length": 200}),
+                    2: ("wagtail.blocks.StructBlock", [[("level", 0), ("text", 1)]], {}),
+                    3: ("cms.blocks.ParagraphBlock", (), {}),
+                    4: ("wagtail.images.blocks.ImageChooserBlock", (), {"label": "image"}),
+                    5: (
+                        "wagtail.blocks.CharBlock",
+                        (),
+                        {
+                            "help_text": "Décrit ce que l'image apporte au texte, pour les personnes qui ne la voient pas.",
+                            "label": "texte alternatif",
+                            "max_length": 300,
+                            "required": False,
+                        },
+                    ),
+                    6: (
+                        "wagtail.blocks.BooleanBlock",
+                        (),
+                        {
+                            "default": False,
+                            "help_text": "Cochez si l'image n'apporte aucune information : elle sera ignorée des lecteurs d'écran.",
+                            "label": "image décorative",
+                            "required": False,
+                        },
+                    ),
+                    7: (
+                        "wagtail.blocks.CharBlock",
+                        (),
+                        {"label": "légende", "max_length": 300, "required": False},
+                    ),
+                    8: (
+                        "wagtail.blocks.StructBlock",
+                        [[("image", 4), ("alt", 5), ("decorative", 6), ("caption", 7)]],
+                        {},
+                    ),
+                    9: ("wagtail.blocks.TextBlock", (), {"label": "citation ou témoignage"}),
+                    10: (
+                        "wagtail.blocks.CharBlock",
+                        (),
+                        {
+                            "help_text": "Par exemple : « P. F., éducateur spécialisé ». Jamais de nom complet.",
+                            "label": "attribution",
+                            "max_length": 200,
+                            "required": False,
+                        },
+                    ),
+                    11: ("wagtail.blocks.StructBlock", [[("text", 9), ("attribution", 10)]], {}),
+                    12: (
+                        "wagtail.snippets.blocks.SnippetChooserBlock",
+                        ("cms.KeyFigure",),
+                        {
+                            "help_text": "Choisissez un chiffre clé, ou saisissez la valeur et le libellé ci-dessous.",
+                            "label": "chiffre clé enregistré",
+                            "required": False,
+                        },
+                    ),
+                    13: (
+                        "wagtail.blocks.DecimalBlock",
+                        (),
+                        {
+                            "decimal_places": 2,
+                            "label": "valeur",
+                            "max_digits": 12,
+                            "required": False,
+                        },
+                    ),
+                    14: (
+                        "wagtail.blocks.CharBlock",
+                        (),
+                        {"label": "unité", "max_length": 30, "required": False},
+                    ),
+                    15: (
+                        "wagtail.blocks.CharBlock",
+                        (),
+                        {"label": "libellé", "max_length": 200, "required": False},
+                    ),
+                    16: (
+                        "wagtail.blocks.StructBlock",
+                        [[("figure", 12), ("value", 13), ("unit", 14), ("label", 15)]],
+                        {},
+                    ),
+                    17: (
+                        "wagtail.blocks.CharBlock",
+                        (),
+                        {"label": "texte du lien", "max_length": 120},
+                    ),
+                    18: (
+                        "wagtail.blocks.PageChooserBlock",
+                        (),
+                        {"label": "page du site", "required": False},
+                    ),
+                    19: (
+                        "wagtail.blocks.URLBlock",
+                        (),
+                        {"label": "ou adresse externe", "required": False},
+                    ),
+                    20: (
+                        "wagtail.blocks.StructBlock",
+                        [[("text", 17), ("page", 18), ("url", 19)]],
+                        {},
+                    ),
+                    21: (
+                        "wagtail.documents.blocks.DocumentChooserBlock",
+                        (),
+                        {"label": "document"},
+                    ),
+                    22: (
+                        "wagtail.blocks.CharBlock",
+                        (),
+                        {
+                            "help_text": "Par défaut, le titre du document.",
+                            "label": "intitulé du lien",
+                            "max_length": 200,
+                            "required": False,
+                        },
+                    ),
+                    23: ("wagtail.blocks.StructBlock", [[("document", 21), ("title", 22)]], {}),
+                    24: (
+                        "wagtail.embeds.blocks.EmbedBlock",
+                        (),
+                        {"label": "adresse du contenu (vidéo…)"},
+                    ),
+                    25: (
+                        "wagtail.blocks.CharBlock",
+                        (),
+                        {
+                            "help_text": "Annoncé aux lecteurs d'écran, par exemple « Vidéo : l'Îlot Gourmand ».",
+                            "label": "titre du contenu",
+                            "max_length": 200,
+                        },
+                    ),
+                    26: (
+                        "wagtail.blocks.CharBlock",
+                        (),
+                        {
+                            "label": "légende ou lien vers la transcription",
+                            "max_length": 300,
+                            "required": False,
+                        },
+                    ),
+                    27: (
+                        "wagtail.blocks.StructBlock",
+                        [[("embed", 24), ("title", 25), ("caption", 26)]],
+                        {},
+                    ),
+                    28: ("cms.blocks.TableBlock", (), {}),
+                },
+                verbose_name="contenu",
+            ),
         ),
         migrations.AlterField(
-            model_name='homepage',
-            name='body',
-            field=wagtail.fields.StreamField([('heading', 2), ('paragraph', 3), ('image', 8), ('quote', 11), ('key_figure', 16), ('call_to_action', 20), ('document', 23), ('embed', 27), ('table', 28)], blank=True, block_lookup={0: ('wagtail.blocks.ChoiceBlock', [], {'choices': [('h2', 'Titre de section (niveau 2)'), ('h3', 'Sous-titre (niveau 3)')], 'label': 'niveau'}), 1: ('wagtail.blocks.CharBlock', (), {'label': 'texte', 'max_length': 200}), 2: ('wagtail.blocks.StructBlock', [[('level', 0), ('text', 1)]], {}), 3: ('cms.blocks.ParagraphBlock', (), {}), 4: ('wagtail.images.blocks.ImageChooserBlock', (), {'label': 'image'}), 5: ('wagtail.blocks.CharBlock', (), {'help_text': "Décrit ce que l'image apporte au texte, pour les personnes qui ne la voient pas.", 'label': 'texte alternatif', 'max_length': 300, 'required': False}), 6: ('wagtail.blocks.BooleanBlock', (), {'default': False, 'help_text': "Cochez si l'image n'apporte aucune information : elle sera ignorée des lecteurs d'écran.", 'label': 'image décorative', 'required': False}), 7: ('wagtail.blocks.CharBlock', (), {'label': 'légende', 'max_length': 300, 'required': False}), 8: ('wagtail.blocks.StructBlock', [[('image', 4), ('alt', 5), ('decorative', 6), ('caption', 7)]], {}), 9: ('wagtail.blocks.TextBlock', (), {'label': 'citation ou témoignage'}), 10: ('wagtail.blocks.CharBlock', (), {'help_text': 'Par exemple : « P. F., éducateur spécialisé ». Jamais de nom complet.', 'label': 'attribution', 'max_length': 200, 'required': False}), 11: ('wagtail.blocks.StructBlock', [[('text', 9), ('attribution', 10)]], {}), 12: ('wagtail.snippets.blocks.SnippetChooserBlock', ('cms.KeyFigure',), {'help_text': 'Choisissez un chiffre clé, ou saisissez la valeur et le libellé ci-dessous.', 'label': 'chiffre clé enregistré', 'required': False}), 13: ('wagtail.blocks.DecimalBlock', (), {'decimal_places': 2, 'label': 'valeur', 'max_digits': 12, 'required': False}), 14: ('wagtail.blocks.CharBlock', (), {'label': 'unité', 'max_length': 30, 'required': False}), 15: ('wagtail.blocks.CharBlock', (), {'label': 'libellé', 'max_length': 200, 'required': False}), 16: ('wagtail.blocks.StructBlock', [[('figure', 12), ('value', 13), ('unit', 14), ('label', 15)]], {}), 17: ('wagtail.blocks.CharBlock', (), {'label': 'texte du lien', 'max_length': 120}), 18: ('wagtail.blocks.PageChooserBlock', (), {'label': 'page du site', 'required': False}), 19: ('wagtail.blocks.URLBlock', (), {'label': 'ou adresse externe', 'required': False}), 20: ('wagtail.blocks.StructBlock', [[('text', 17), ('page', 18), ('url', 19)]], {}), 21: ('wagtail.documents.blocks.DocumentChooserBlock', (), {'label': 'document'}), 22: ('wagtail.blocks.CharBlock', (), {'help_text': 'Par défaut, le titre du document.', 'label': 'intitulé du lien', 'max_length': 200, 'required': False}), 23: ('wagtail.blocks.StructBlock', [[('document', 21), ('title', 22)]], {}), 24: ('wagtail.embeds.blocks.EmbedBlock', (), {'label': 'adresse du contenu (vidéo…)'}), 25: ('wagtail.blocks.CharBlock', (), {'help_text': "Annoncé aux lecteurs d'écran, par exemple « Vidéo : l'Îlot Gourmand ».", 'label': 'titre du contenu', 'max_length': 200}), 26: ('wagtail.blocks.CharBlock', (), {'label': 'légende ou lien vers la transcription', 'max_length': 300, 'required': False}), 27: ('wagtail.blocks.StructBlock', [[('embed', 24), ('title', 25), ('caption', 26)]], {}), 28: ('cms.blocks.TableBlock', (), {})}, verbose_name='contenu'),
+            model_name="homepage",
+            name="body",
+            field=wagtail.fields.StreamField(
+                [
+                    ("heading", 2),
+                    ("paragraph", 3),
+                    ("image", 8),
+                    ("quote", 11),
+                    ("key_figure", 16),
+                    ("call_to_action", 20),
+                    ("document", 23),
+                    ("embed", 27),
+                    ("table", 28),
+                ],
+                blank=True,
+                block_lookup={
+                    0: (
+                        "wagtail.blocks.ChoiceBlock",
+                        [],
+                        {
+                            "choices": [
+                                ("h2", "Titre de section (niveau 2)"),
+                                ("h3", "Sous-titre (niveau 3)"),
+                            ],
+                            "label": "niveau",
+                        },
+                    ),
+                    1: ("wagtail.blocks.CharBlock", (), {"label": "texte", "max_length": 200}),
+                    2: ("wagtail.blocks.StructBlock", [[("level", 0), ("text", 1)]], {}),
+                    3: ("cms.blocks.ParagraphBlock", (), {}),
+                    4: ("wagtail.images.blocks.ImageChooserBlock", (), {"label": "image"}),
+                    5: (
+                        "wagtail.blocks.CharBlock",
+                        (),
+                        {
+                            "help_text": "Décrit ce que l'image apporte au texte, pour les personnes qui ne la voient pas.",
+                            "label": "texte alternatif",
+                            "max_length": 300,
+                            "required": False,
+                        },
+                    ),
+                    6: (
+                        "wagtail.blocks.BooleanBlock",
+                        (),
+                        {
+                            "default": False,
+                            "help_text": "Cochez si l'image n'apporte aucune information : elle sera ignorée des lecteurs d'écran.",
+                            "label": "image décorative",
+                            "required": False,
+                        },
+                    ),
+                    7: (
+                        "wagtail.blocks.CharBlock",
+                        (),
+                        {"label": "légende", "max_length": 300, "required": False},
+                    ),
+                    8: (
+                        "wagtail.blocks.StructBlock",
+                        [[("image", 4), ("alt", 5), ("decorative", 6), ("caption", 7)]],
+                        {},
+                    ),
+                    9: ("wagtail.blocks.TextBlock", (), {"label": "citation ou témoignage"}),
+                    10: (
+                        "wagtail.blocks.CharBlock",
+                        (),
+                        {
+                            "help_text": "Par exemple : « P. F., éducateur spécialisé ». Jamais de nom complet.",
+                            "label": "attribution",
+                            "max_length": 200,
+                            "required": False,
+                        },
+                    ),
+                    11: ("wagtail.blocks.StructBlock", [[("text", 9), ("attribution", 10)]], {}),
+                    12: (
+                        "wagtail.snippets.blocks.SnippetChooserBlock",
+                        ("cms.KeyFigure",),
+                        {
+                            "help_text": "Choisissez un chiffre clé, ou saisissez la valeur et le libellé ci-dessous.",
+                            "label": "chiffre clé enregistré",
+                            "required": False,
+                        },
+                    ),
+                    13: (
+                        "wagtail.blocks.DecimalBlock",
+                        (),
+                        {
+                            "decimal_places": 2,
+                            "label": "valeur",
+                            "max_digits": 12,
+                            "required": False,
+                        },
+                    ),
+                    14: (
+                        "wagtail.blocks.CharBlock",
+                        (),
+                        {"label": "unité", "max_length": 30, "required": False},
+                    ),
+                    15: (
+                        "wagtail.blocks.CharBlock",
+                        (),
+                        {"label": "libellé", "max_length": 200, "required": False},
+                    ),
+                    16: (
+                        "wagtail.blocks.StructBlock",
+                        [[("figure", 12), ("value", 13), ("unit", 14), ("label", 15)]],
+                        {},
+                    ),
+                    17: (
+                        "wagtail.blocks.CharBlock",
+                        (),
+                        {"label": "texte du lien", "max_length": 120},
+                    ),
+                    18: (
+                        "wagtail.blocks.PageChooserBlock",
+                        (),
+                        {"label": "page du site", "required": False},
+                    ),
+                    19: (
+                        "wagtail.blocks.URLBlock",
+                        (),
+                        {"label": "ou adresse externe", "required": False},
+                    ),
+                    20: (
+                        "wagtail.blocks.StructBlock",
+                        [[("text", 17), ("page", 18), ("url", 19)]],
+                        {},
+                    ),
+                    21: (
+                        "wagtail.documents.blocks.DocumentChooserBlock",
+                        (),
+                        {"label": "document"},
+                    ),
+                    22: (
+                        "wagtail.blocks.CharBlock",
+                        (),
+                        {
+                            "help_text": "Par défaut, le titre du document.",
+                            "label": "intitulé du lien",
+                            "max_length": 200,
+                            "required": False,
+                        },
+                    ),
+                    23: ("wagtail.blocks.StructBlock", [[("document", 21), ("title", 22)]], {}),
+                    24: (
+                        "wagtail.embeds.blocks.EmbedBlock",
+                        (),
+                        {"label": "adresse du contenu (vidéo…)"},
+                    ),
+                    25: (
+                        "wagtail.blocks.CharBlock",
+                        (),
+                        {
+                            "help_text": "Annoncé aux lecteurs d'écran, par exemple « Vidéo : l'Îlot Gourmand ».",
+                            "label": "titre du contenu",
+                            "max_length": 200,
+                        },
+                    ),
+                    26: (
+                        "wagtail.blocks.CharBlock",
+                        (),
+                        {
+                            "label": "légende ou lien vers la transcription",
+                            "max_length": 300,
+                            "required": False,
+                        },
+                    ),
+                    27: (
+                        "wagtail.blocks.StructBlock",
+                        [[("embed", 24), ("title", 25), ("caption", 26)]],
+                        {},
+                    ),
+                    28: ("cms.blocks.TableBlock", (), {}),
+                },
+                verbose_name="contenu",
+            ),
         ),
         migrations.AlterField(
-            model_name='newspage',
-            name='body',
-            field=wagtail.fields.StreamField([('heading', 2), ('paragraph', 3), ('image', 8), ('quote', 11), ('key_figure', 16), ('call_to_action', 20), ('document', 23), ('embed', 27), ('table', 28)], blank=True, block_lookup={0: ('wagtail.blocks.ChoiceBlock', [], {'choices': [('h2', 'Titre de section (niveau 2)'), ('h3', 'Sous-titre (niveau 3)')], 'label': 'niveau'}), 1: ('wagtail.blocks.CharBlock', (), {'label': 'texte', 'max_length': 200}), 2: ('wagtail.blocks.StructBlock', [[('level', 0), ('text', 1)]], {}), 3: ('cms.blocks.ParagraphBlock', (), {}), 4: ('wagtail.images.blocks.ImageChooserBlock', (), {'label': 'image'}), 5: ('wagtail.blocks.CharBlock', (), {'help_text': "Décrit ce que l'image apporte au texte, pour les personnes qui ne la voient pas.", 'label': 'texte alternatif', 'max_length': 300, 'required': False}), 6: ('wagtail.blocks.BooleanBlock', (), {'default': False, 'help_text': "Cochez si l'image n'apporte aucune information : elle sera ignorée des lecteurs d'écran.", 'label': 'image décorative', 'required': False}), 7: ('wagtail.blocks.CharBlock', (), {'label': 'légende', 'max_length': 300, 'required': False}), 8: ('wagtail.blocks.StructBlock', [[('image', 4), ('alt', 5), ('decorative', 6), ('caption', 7)]], {}), 9: ('wagtail.blocks.TextBlock', (), {'label': 'citation ou témoignage'}), 10: ('wagtail.blocks.CharBlock', (), {'help_text': 'Par exemple : « P. F., éducateur spécialisé ». Jamais de nom complet.', 'label': 'attribution', 'max_length': 200, 'required': False}), 11: ('wagtail.blocks.StructBlock', [[('text', 9), ('attribution', 10)]], {}), 12: ('wagtail.snippets.blocks.SnippetChooserBlock', ('cms.KeyFigure',), {'help_text': 'Choisissez un chiffre clé, ou saisissez la valeur et le libellé ci-dessous.', 'label': 'chiffre clé enregistré', 'required': False}), 13: ('wagtail.blocks.DecimalBlock', (), {'decimal_places': 2, 'label': 'valeur', 'max_digits': 12, 'required': False}), 14: ('wagtail.blocks.CharBlock', (), {'label': 'unité', 'max_length': 30, 'required': False}), 15: ('wagtail.blocks.CharBlock', (), {'label': 'libellé', 'max_length': 200, 'required': False}), 16: ('wagtail.blocks.StructBlock', [[('figure', 12), ('value', 13), ('unit', 14), ('label', 15)]], {}), 17: ('wagtail.blocks.CharBlock', (), {'label': 'texte du lien', 'max_length': 120}), 18: ('wagtail.blocks.PageChooserBlock', (), {'label': 'page du site', 'required': False}), 19: ('wagtail.blocks.URLBlock', (), {'label': 'ou adresse externe', 'required': False}), 20: ('wagtail.blocks.StructBlock', [[('text', 17), ('page', 18), ('url', 19)]], {}), 21: ('wagtail.documents.blocks.DocumentChooserBlock', (), {'label': 'document'}), 22: ('wagtail.blocks.CharBlock', (), {'help_text': 'Par défaut, le titre du document.', 'label': 'intitulé du lien', 'max_length': 200, 'required': False}), 23: ('wagtail.blocks.StructBlock', [[('document', 21), ('title', 22)]], {}), 24: ('wagtail.embeds.blocks.EmbedBlock', (), {'label': 'adresse du contenu (vidéo…)'}), 25: ('wagtail.blocks.CharBlock', (), {'help_text': "Annoncé aux lecteurs d'écran, par exemple « Vidéo : l'Îlot Gourmand ».", 'label': 'titre du contenu', 'max_length': 200}), 26: ('wagtail.blocks.CharBlock', (), {'label': 'légende ou lien vers la transcription', 'max_length': 300, 'required': False}), 27: ('wagtail.blocks.StructBlock', [[('embed', 24), ('title', 25), ('caption', 26)]], {}), 28: ('cms.blocks.TableBlock', (), {})}, verbose_name='contenu'),
+            model_name="newspage",
+            name="body",
+            field=wagtail.fields.StreamField(
+                [
+                    ("heading", 2),
+                    ("paragraph", 3),
+                    ("image", 8),
+                    ("quote", 11),
+                    ("key_figure", 16),
+                    ("call_to_action", 20),
+                    ("document", 23),
+                    ("embed", 27),
+                    ("table", 28),
+                ],
+                blank=True,
+                block_lookup={
+                    0: (
+                        "wagtail.blocks.ChoiceBlock",
+                        [],
+                        {
+                            "choices": [
+                                ("h2", "Titre de section (niveau 2)"),
+                                ("h3", "Sous-titre (niveau 3)"),
+                            ],
+                            "label": "niveau",
+                        },
+                    ),
+                    1: ("wagtail.blocks.CharBlock", (), {"label": "texte", "max_length": 200}),
+                    2: ("wagtail.blocks.StructBlock", [[("level", 0), ("text", 1)]], {}),
+                    3: ("cms.blocks.ParagraphBlock", (), {}),
+                    4: ("wagtail.images.blocks.ImageChooserBlock", (), {"label": "image"}),
+                    5: (
+                        "wagtail.blocks.CharBlock",
+                        (),
+                        {
+                            "help_text": "Décrit ce que l'image apporte au texte, pour les personnes qui ne la voient pas.",
+                            "label": "texte alternatif",
+                            "max_length": 300,
+                            "required": False,
+                        },
+                    ),
+                    6: (
+                        "wagtail.blocks.BooleanBlock",
+                        (),
+                        {
+                            "default": False,
+                            "help_text": "Cochez si l'image n'apporte aucune information : elle sera ignorée des lecteurs d'écran.",
+                            "label": "image décorative",
+                            "required": False,
+                        },
+                    ),
+                    7: (
+                        "wagtail.blocks.CharBlock",
+                        (),
+                        {"label": "légende", "max_length": 300, "required": False},
+                    ),
+                    8: (
+                        "wagtail.blocks.StructBlock",
+                        [[("image", 4), ("alt", 5), ("decorative", 6), ("caption", 7)]],
+                        {},
+                    ),
+                    9: ("wagtail.blocks.TextBlock", (), {"label": "citation ou témoignage"}),
+                    10: (
+                        "wagtail.blocks.CharBlock",
+                        (),
+                        {
+                            "help_text": "Par exemple : « P. F., éducateur spécialisé ». Jamais de nom complet.",
+                            "label": "attribution",
+                            "max_length": 200,
+                            "required": False,
+                        },
+                    ),
+                    11: ("wagtail.blocks.StructBlock", [[("text", 9), ("attribution", 10)]], {}),
+                    12: (
+                        "wagtail.snippets.blocks.SnippetChooserBlock",
+                        ("cms.KeyFigure",),
+                        {
+                            "help_text": "Choisissez un chiffre clé, ou saisissez la valeur et le libellé ci-dessous.",
+                            "label": "chiffre clé enregistré",
+                            "required": False,
+                        },
+                    ),
+                    13: (
+                        "wagtail.blocks.DecimalBlock",
+                        (),
+                        {
+                            "decimal_places": 2,
+                            "label": "valeur",
+                            "max_digits": 12,
+                            "required": False,
+                        },
+                    ),
+                    14: (
+                        "wagtail.blocks.CharBlock",
+                        (),
+                        {"label": "unité", "max_length": 30, "required": False},
+                    ),
+                    15: (
+                        "wagtail.blocks.CharBlock",
+                        (),
+                        {"label": "libellé", "max_length": 200, "required": False},
+                    ),
+                    16: (
+                        "wagtail.blocks.StructBlock",
+                        [[("figure", 12), ("value", 13), ("unit", 14), ("label", 15)]],
+                        {},
+                    ),
+                    17: (
+                        "wagtail.blocks.CharBlock",
+                        (),
+                        {"label": "texte du lien", "max_length": 120},
+                    ),
+                    18: (
+                        "wagtail.blocks.PageChooserBlock",
+                        (),
+                        {"label": "page du site", "required": False},
+                    ),
+                    19: (
+                        "wagtail.blocks.URLBlock",
+                        (),
+                        {"label": "ou adresse externe", "required": False},
+                    ),
+                    20: (
+                        "wagtail.blocks.StructBlock",
+                        [[("text", 17), ("page", 18), ("url", 19)]],
+                        {},
+                    ),
+                    21: (
+                        "wagtail.documents.blocks.DocumentChooserBlock",
+                        (),
+                        {"label": "document"},
+                    ),
+                    22: (
+                        "wagtail.blocks.CharBlock",
+                        (),
+                        {
+                            "help_text": "Par défaut, le titre du document.",
+                            "label": "intitulé du lien",
+                            "max_length": 200,
+                            "required": False,
+                        },
+                    ),
+                    23: ("wagtail.blocks.StructBlock", [[("document", 21), ("title", 22)]], {}),
+                    24: (
+                        "wagtail.embeds.blocks.EmbedBlock",
+                        (),
+                        {"label": "adresse du contenu (vidéo…)"},
+                    ),
+                    25: (
+                        "wagtail.blocks.CharBlock",
+                        (),
+                        {
+                            "help_text": "Annoncé aux lecteurs d'écran, par exemple « Vidéo : l'Îlot Gourmand ».",
+                            "label": "titre du contenu",
+                            "max_length": 200,
+                        },
+                    ),
+                    26: (
+                        "wagtail.blocks.CharBlock",
+                        (),
+                        {
+                            "label": "légende ou lien vers la transcription",
+                            "max_length": 300,
+                            "required": False,
+                        },
+                    ),
+                    27: (
+                        "wagtail.blocks.StructBlock",
+                        [[("embed", 24), ("title", 25), ("caption", 26)]],
+                        {},
+                    ),
+                    28: ("cms.blocks.TableBlock", (), {}),
+                },
+                verbose_name="contenu",
+            ),
         ),
         migrations.AlterField(
-            model_name='programmepage',
-            name='body',
-            field=wagtail.fields.StreamField([('heading', 2), ('paragraph', 3), ('image', 8), ('quote', 11), ('key_figure', 16), ('call_to_action', 20), ('document', 23), ('embed', 27), ('table', 28)], blank=True, block_lookup={0: ('wagtail.blocks.ChoiceBlock', [], {'choices': [('h2', 'Titre de section (niveau 2)'), ('h3', 'Sous-titre (niveau 3)')], 'label': 'niveau'}), 1: ('wagtail.blocks.CharBlock', (), {'label': 'texte', 'max_length': 200}), 2: ('wagtail.blocks.StructBlock', [[('level', 0), ('text', 1)]], {}), 3: ('cms.blocks.ParagraphBlock', (), {}), 4: ('wagtail.images.blocks.ImageChooserBlock', (), {'label': 'image'}), 5: ('wagtail.blocks.CharBlock', (), {'help_text': "Décrit ce que l'image apporte au texte, pour les personnes qui ne la voient pas.", 'label': 'texte alternatif', 'max_length': 300, 'required': False}), 6: ('wagtail.blocks.BooleanBlock', (), {'default': False, 'help_text': "Cochez si l'image n'apporte aucune information : elle sera ignorée des lecteurs d'écran.", 'label': 'image décorative', 'required': False}), 7: ('wagtail.blocks.CharBlock', (), {'label': 'légende', 'max_length': 300, 'required': False}), 8: ('wagtail.blocks.StructBlock', [[('image', 4), ('alt', 5), ('decorative', 6), ('caption', 7)]], {}), 9: ('wagtail.blocks.TextBlock', (), {'label': 'citation ou témoignage'}), 10: ('wagtail.blocks.CharBlock', (), {'help_text': 'Par exemple : « P. F., éducateur spécialisé ». Jamais de nom complet.', 'label': 'attribution', 'max_length': 200, 'required': False}), 11: ('wagtail.blocks.StructBlock', [[('text', 9), ('attribution', 10)]], {}), 12: ('wagtail.snippets.blocks.SnippetChooserBlock', ('cms.KeyFigure',), {'help_text': 'Choisissez un chiffre clé, ou saisissez la valeur et le libellé ci-dessous.', 'label': 'chiffre clé enregistré', 'required': False}), 13: ('wagtail.blocks.DecimalBlock', (), {'decimal_places': 2, 'label': 'valeur', 'max_digits': 12, 'required': False}), 14: ('wagtail.blocks.CharBlock', (), {'label': 'unité', 'max_length': 30, 'required': False}), 15: ('wagtail.blocks.CharBlock', (), {'label': 'libellé', 'max_length': 200, 'required': False}), 16: ('wagtail.blocks.StructBlock', [[('figure', 12), ('value', 13), ('unit', 14), ('label', 15)]], {}), 17: ('wagtail.blocks.CharBlock', (), {'label': 'texte du lien', 'max_length': 120}), 18: ('wagtail.blocks.PageChooserBlock', (), {'label': 'page du site', 'required': False}), 19: ('wagtail.blocks.URLBlock', (), {'label': 'ou adresse externe', 'required': False}), 20: ('wagtail.blocks.StructBlock', [[('text', 17), ('page', 18), ('url', 19)]], {}), 21: ('wagtail.documents.blocks.DocumentChooserBlock', (), {'label': 'document'}), 22: ('wagtail.blocks.CharBlock', (), {'help_text': 'Par défaut, le titre du document.', 'label': 'intitulé du lien', 'max_length': 200, 'required': False}), 23: ('wagtail.blocks.StructBlock', [[('document', 21), ('title', 22)]], {}), 24: ('wagtail.embeds.blocks.EmbedBlock', (), {'label': 'adresse du contenu (vidéo…)'}), 25: ('wagtail.blocks.CharBlock', (), {'help_text': "Annoncé aux lecteurs d'écran, par exemple « Vidéo : l'Îlot Gourmand ».", 'label': 'titre du contenu', 'max_length': 200}), 26: ('wagtail.blocks.CharBlock', (), {'label': 'légende ou lien vers la transcription', 'max_length': 300, 'required': False}), 27: ('wagtail.blocks.StructBlock', [[('embed', 24), ('title', 25), ('caption', 26)]], {}), 28: ('cms.blocks.TableBlock', (), {})}, verbose_name='contenu'),
+            model_name="programmepage",
+            name="body",
+            field=wagtail.fields.StreamField(
+                [
+                    ("heading", 2),
+                    ("paragraph", 3),
+                    ("image", 8),
+                    ("quote", 11),
+                    ("key_figure", 16),
+                    ("call_to_action", 20),
+                    ("document", 23),
+                    ("embed", 27),
+                    ("table", 28),
+                ],
+                blank=True,
+                block_lookup={
+                    0: (
+                        "wagtail.blocks.ChoiceBlock",
+                        [],
+                        {
+                            "choices": [
+                                ("h2", "Titre de section (niveau 2)"),
+                                ("h3", "Sous-titre (niveau 3)"),
+                            ],
+                            "label": "niveau",
+                        },
+                    ),
+                    1: ("wagtail.blocks.CharBlock", (), {"label": "texte", "max_length": 200}),
+                    2: ("wagtail.blocks.StructBlock", [[("level", 0), ("text", 1)]], {}),
+                    3: ("cms.blocks.ParagraphBlock", (), {}),
+                    4: ("wagtail.images.blocks.ImageChooserBlock", (), {"label": "image"}),
+                    5: (
+                        "wagtail.blocks.CharBlock",
+                        (),
+                        {
+                            "help_text": "Décrit ce que l'image apporte au texte, pour les personnes qui ne la voient pas.",
+                            "label": "texte alternatif",
+                            "max_length": 300,
+                            "required": False,
+                        },
+                    ),
+                    6: (
+                        "wagtail.blocks.BooleanBlock",
+                        (),
+                        {
+                            "default": False,
+                            "help_text": "Cochez si l'image n'apporte aucune information : elle sera ignorée des lecteurs d'écran.",
+                            "label": "image décorative",
+                            "required": False,
+                        },
+                    ),
+                    7: (
+                        "wagtail.blocks.CharBlock",
+                        (),
+                        {"label": "légende", "max_length": 300, "required": False},
+                    ),
+                    8: (
+                        "wagtail.blocks.StructBlock",
+                        [[("image", 4), ("alt", 5), ("decorative", 6), ("caption", 7)]],
+                        {},
+                    ),
+                    9: ("wagtail.blocks.TextBlock", (), {"label": "citation ou témoignage"}),
+                    10: (
+                        "wagtail.blocks.CharBlock",
+                        (),
+                        {
+                            "help_text": "Par exemple : « P. F., éducateur spécialisé ». Jamais de nom complet.",
+                            "label": "attribution",
+                            "max_length": 200,
+                            "required": False,
+                        },
+                    ),
+                    11: ("wagtail.blocks.StructBlock", [[("text", 9), ("attribution", 10)]], {}),
+                    12: (
+                        "wagtail.snippets.blocks.SnippetChooserBlock",
+                        ("cms.KeyFigure",),
+                        {
+                            "help_text": "Choisissez un chiffre clé, ou saisissez la valeur et le libellé ci-dessous.",
+                            "label": "chiffre clé enregistré",
+                            "required": False,
+                        },
+                    ),
+                    13: (
+                        "wagtail.blocks.DecimalBlock",
+                        (),
+                        {
+                            "decimal_places": 2,
+                            "label": "valeur",
+                            "max_digits": 12,
+                            "required": False,
+                        },
+                    ),
+                    14: (
+                        "wagtail.blocks.CharBlock",
+                        (),
+                        {"label": "unité", "max_length": 30, "required": False},
+                    ),
+                    15: (
+                        "wagtail.blocks.CharBlock",
+                        (),
+                        {"label": "libellé", "max_length": 200, "required": False},
+                    ),
+                    16: (
+                        "wagtail.blocks.StructBlock",
+                        [[("figure", 12), ("value", 13), ("unit", 14), ("label", 15)]],
+                        {},
+                    ),
+                    17: (
+                        "wagtail.blocks.CharBlock",
+                        (),
+                        {"label": "texte du lien", "max_length": 120},
+                    ),
+                    18: (
+                        "wagtail.blocks.PageChooserBlock",
+                        (),
+                        {"label": "page du site", "required": False},
+                    ),
+                    19: (
+                        "wagtail.blocks.URLBlock",
+                        (),
+                        {"label": "ou adresse externe", "required": False},
+                    ),
+                    20: (
+                        "wagtail.blocks.StructBlock",
+                        [[("text", 17), ("page", 18), ("url", 19)]],
+                        {},
+                    ),
+                    21: (
+                        "wagtail.documents.blocks.DocumentChooserBlock",
+                        (),
+                        {"label": "document"},
+                    ),
+                    22: (
+                        "wagtail.blocks.CharBlock",
+                        (),
+                        {
+                            "help_text": "Par défaut, le titre du document.",
+                            "label": "intitulé du lien",
+                            "max_length": 200,
+                            "required": False,
+                        },
+                    ),
+                    23: ("wagtail.blocks.StructBlock", [[("document", 21), ("title", 22)]], {}),
+                    24: (
+                        "wagtail.embeds.blocks.EmbedBlock",
+                        (),
+                        {"label": "adresse du contenu (vidéo…)"},
+                    ),
+                    25: (
+                        "wagtail.blocks.CharBlock",
+                        (),
+                        {
+                            "help_text": "Annoncé aux lecteurs d'écran, par exemple « Vidéo : l'Îlot Gourmand ».",
+                            "label": "titre du contenu",
+                            "max_length": 200,
+                        },
+                    ),
+                    26: (
+                        "wagtail.blocks.CharBlock",
+                        (),
+                        {
+                            "label": "légende ou lien vers la transcription",
+                            "max_length": 300,
+                            "required": False,
+                        },
+                    ),
+                    27: (
+                        "wagtail.blocks.StructBlock",
+                        [[("embed", 24), ("title", 25), ("caption", 26)]],
+                        {},
+                    ),
+                    28: ("cms.blocks.TableBlock", (), {}),
+                },
+                verbose_name="contenu",
+            ),
         ),
         migrations.AlterField(
-            model_name='standardpage',
-            name='body',
-            field=wagtail.fields.StreamField([('heading', 2), ('paragraph', 3), ('image', 8), ('quote', 11), ('key_figure', 16), ('call_to_action', 20), ('document', 23), ('embed', 27), ('table', 28)], blank=True, block_lookup={0: ('wagtail.blocks.ChoiceBlock', [], {'choices': [('h2', 'Titre de section (niveau 2)'), ('h3', 'Sous-titre (niveau 3)')], 'label': 'niveau'}), 1: ('wagtail.blocks.CharBlock', (), {'label': 'texte', 'max_length': 200}), 2: ('wagtail.blocks.StructBlock', [[('level', 0), ('text', 1)]], {}), 3: ('cms.blocks.ParagraphBlock', (), {}), 4: ('wagtail.images.blocks.ImageChooserBlock', (), {'label': 'image'}), 5: ('wagtail.blocks.CharBlock', (), {'help_text': "Décrit ce que l'image apporte au texte, pour les personnes qui ne la voient pas.", 'label': 'texte alternatif', 'max_length': 300, 'required': False}), 6: ('wagtail.blocks.BooleanBlock', (), {'default': False, 'help_text': "Cochez si l'image n'apporte aucune information : elle sera ignorée des lecteurs d'écran.", 'label': 'image décorative', 'required': False}), 7: ('wagtail.blocks.CharBlock', (), {'label': 'légende', 'max_length': 300, 'required': False}), 8: ('wagtail.blocks.StructBlock', [[('image', 4), ('alt', 5), ('decorative', 6), ('caption', 7)]], {}), 9: ('wagtail.blocks.TextBlock', (), {'label': 'citation ou témoignage'}), 10: ('wagtail.blocks.CharBlock', (), {'help_text': 'Par exemple : « P. F., éducateur spécialisé ». Jamais de nom complet.', 'label': 'attribution', 'max_length': 200, 'required': False}), 11: ('wagtail.blocks.StructBlock', [[('text', 9), ('attribution', 10)]], {}), 12: ('wagtail.snippets.blocks.SnippetChooserBlock', ('cms.KeyFigure',), {'help_text': 'Choisissez un chiffre clé, ou saisissez la valeur et le libellé ci-dessous.', 'label': 'chiffre clé enregistré', 'required': False}), 13: ('wagtail.blocks.DecimalBlock', (), {'decimal_places': 2, 'label': 'valeur', 'max_digits': 12, 'required': False}), 14: ('wagtail.blocks.CharBlock', (), {'label': 'unité', 'max_length': 30, 'required': False}), 15: ('wagtail.blocks.CharBlock', (), {'label': 'libellé', 'max_length': 200, 'required': False}), 16: ('wagtail.blocks.StructBlock', [[('figure', 12), ('value', 13), ('unit', 14), ('label', 15)]], {}), 17: ('wagtail.blocks.CharBlock', (), {'label': 'texte du lien', 'max_length': 120}), 18: ('wagtail.blocks.PageChooserBlock', (), {'label': 'page du site', 'required': False}), 19: ('wagtail.blocks.URLBlock', (), {'label': 'ou adresse externe', 'required': False}), 20: ('wagtail.blocks.StructBlock', [[('text', 17), ('page', 18), ('url', 19)]], {}), 21: ('wagtail.documents.blocks.DocumentChooserBlock', (), {'label': 'document'}), 22: ('wagtail.blocks.CharBlock', (), {'help_text': 'Par défaut, le titre du document.', 'label': 'intitulé du lien', 'max_length': 200, 'required': False}), 23: ('wagtail.blocks.StructBlock', [[('document', 21), ('title', 22)]], {}), 24: ('wagtail.embeds.blocks.EmbedBlock', (), {'label': 'adresse du contenu (vidéo…)'}), 25: ('wagtail.blocks.CharBlock', (), {'help_text': "Annoncé aux lecteurs d'écran, par exemple « Vidéo : l'Îlot Gourmand ».", 'label': 'titre du contenu', 'max_length': 200}), 26: ('wagtail.blocks.CharBlock', (), {'label': 'légende ou lien vers la transcription', 'max_length': 300, 'required': False}), 27: ('wagtail.blocks.StructBlock', [[('embed', 24), ('title', 25), ('caption', 26)]], {}), 28: ('cms.blocks.TableBlock', (), {})}, verbose_name='contenu'),
+            model_name="standardpage",
+            name="body",
+            field=wagtail.fields.StreamField(
+                [
+                    ("heading", 2),
+                    ("paragraph", 3),
+                    ("image", 8),
+                    ("quote", 11),
+                    ("key_figure", 16),
+                    ("call_to_action", 20),
+                    ("document", 23),
+                    ("embed", 27),
+                    ("table", 28),
+                ],
+                blank=True,
+                block_lookup={
+                    0: (
+                        "wagtail.blocks.ChoiceBlock",
+                        [],
+                        {
+                            "choices": [
+                                ("h2", "Titre de section (niveau 2)"),
+                                ("h3", "Sous-titre (niveau 3)"),
+                            ],
+                            "label": "niveau",
+                        },
+                    ),
+                    1: ("wagtail.blocks.CharBlock", (), {"label": "texte", "max_length": 200}),
+                    2: ("wagtail.blocks.StructBlock", [[("level", 0), ("text", 1)]], {}),
+                    3: ("cms.blocks.ParagraphBlock", (), {}),
+                    4: ("wagtail.images.blocks.ImageChooserBlock", (), {"label": "image"}),
+                    5: (
+                        "wagtail.blocks.CharBlock",
+                        (),
+                        {
+                            "help_text": "Décrit ce que l'image apporte au texte, pour les personnes qui ne la voient pas.",
+                            "label": "texte alternatif",
+                            "max_length": 300,
+                            "required": False,
+                        },
+                    ),
+                    6: (
+                        "wagtail.blocks.BooleanBlock",
+                        (),
+                        {
+                            "default": False,
+                            "help_text": "Cochez si l'image n'apporte aucune information : elle sera ignorée des lecteurs d'écran.",
+                            "label": "image décorative",
+                            "required": False,
+                        },
+                    ),
+                    7: (
+                        "wagtail.blocks.CharBlock",
+                        (),
+                        {"label": "légende", "max_length": 300, "required": False},
+                    ),
+                    8: (
+                        "wagtail.blocks.StructBlock",
+                        [[("image", 4), ("alt", 5), ("decorative", 6), ("caption", 7)]],
+                        {},
+                    ),
+                    9: ("wagtail.blocks.TextBlock", (), {"label": "citation ou témoignage"}),
+                    10: (
+                        "wagtail.blocks.CharBlock",
+                        (),
+                        {
+                            "help_text": "Par exemple : « P. F., éducateur spécialisé ». Jamais de nom complet.",
+                            "label": "attribution",
+                            "max_length": 200,
+                            "required": False,
+                        },
+                    ),
+                    11: ("wagtail.blocks.StructBlock", [[("text", 9), ("attribution", 10)]], {}),
+                    12: (
+                        "wagtail.snippets.blocks.SnippetChooserBlock",
+                        ("cms.KeyFigure",),
+                        {
+                            "help_text": "Choisissez un chiffre clé, ou saisissez la valeur et le libellé ci-dessous.",
+                            "label": "chiffre clé enregistré",
+                            "required": False,
+                        },
+                    ),
+                    13: (
+                        "wagtail.blocks.DecimalBlock",
+                        (),
+                        {
+                            "decimal_places": 2,
+                            "label": "valeur",
+                            "max_digits": 12,
+                            "required": False,
+                        },
+                    ),
+                    14: (
+                        "wagtail.blocks.CharBlock",
+                        (),
+                        {"label": "unité", "max_length": 30, "required": False},
+                    ),
+                    15: (
+                        "wagtail.blocks.CharBlock",
+                        (),
+                        {"label": "libellé", "max_length": 200, "required": False},
+                    ),
+                    16: (
+                        "wagtail.blocks.StructBlock",
+                        [[("figure", 12), ("value", 13), ("unit", 14), ("label", 15)]],
+                        {},
+                    ),
+                    17: (
+                        "wagtail.blocks.CharBlock",
+                        (),
+                        {"label": "texte du lien", "max_length": 120},
+                    ),
+                    18: (
+                        "wagtail.blocks.PageChooserBlock",
+                        (),
+                        {"label": "page du site", "required": False},
+                    ),
+                    19: (
+                        "wagtail.blocks.URLBlock",
+                        (),
+                        {"label": "ou adresse externe", "required": False},
+                    ),
+                    20: (
+                        "wagtail.blocks.StructBlock",
+                        [[("text", 17), ("page", 18), ("url", 19)]],
+                        {},
+                    ),
+                    21: (
+                        "wagtail.documents.blocks.DocumentChooserBlock",
+                        (),
+                        {"label": "document"},
+                    ),
+                    22: (
+                        "wagtail.blocks.CharBlock",
+                        (),
+                        {
+                            "help_text": "Par défaut, le titre du document.",
+                            "label": "intitulé du lien",
+                            "max_length": 200,
+                            "required": False,
+                        },
+                    ),
+                    23: ("wagtail.blocks.StructBlock", [[("document", 21), ("title", 22)]], {}),
+                    24: (
+                        "wagtail.embeds.blocks.EmbedBlock",
+                        (),
+                        {"label": "adresse du contenu (vidéo…)"},
+                    ),
+                    25: (
+                        "wagtail.blocks.CharBlock",
+                        (),
+                        {
+                            "help_text": "Annoncé aux lecteurs d'écran, par exemple « Vidéo : l'Îlot Gourmand ».",
+                            "label": "titre du contenu",
+                            "max_length": 200,
+                        },
+                    ),
+                    26: (
+                        "wagtail.blocks.CharBlock",
+                        (),
+                        {
+                            "label": "légende ou lien vers la transcription",
+                            "max_length": 300,
+                            "required": False,
+                        },
+                    ),
+                    27: (
+                        "wagtail.blocks.StructBlock",
+                        [[("embed", 24), ("title", 25), ("caption", 26)]],
+                        {},
+                    ),
+                    28: ("cms.blocks.TableBlock", (), {}),
+                },
+                verbose_name="contenu",
+            ),
         ),
         migrations.CreateModel(
-            name='PloneItem',
+            name="PloneItem",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('uid', models.CharField(max_length=80, unique=True, verbose_name='UID Plone')),
-                ('portal_type', models.CharField(max_length=100, verbose_name='type Plone')),
-                ('path', models.CharField(db_index=True, max_length=1000, verbose_name='chemin Plone')),
-                ('object_id', models.PositiveIntegerField(verbose_name="identifiant de l'objet")),
-                ('checksum', models.CharField(blank=True, max_length=64, verbose_name="empreinte de l'export")),
-                ('imported_at', models.DateTimeField(auto_now=True, verbose_name='importé le')),
-                ('content_type', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='contenttypes.contenttype', verbose_name="type d'objet")),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("uid", models.CharField(max_length=80, unique=True, verbose_name="UID Plone")),
+                ("portal_type", models.CharField(max_length=100, verbose_name="type Plone")),
+                (
+                    "path",
+                    models.CharField(db_index=True, max_length=1000, verbose_name="chemin Plone"),
+                ),
+                ("object_id", models.PositiveIntegerField(verbose_name="identifiant de l'objet")),
+                (
+                    "checksum",
+                    models.CharField(
+                        blank=True, max_length=64, verbose_name="empreinte de l'export"
+                    ),
+                ),
+                ("imported_at", models.DateTimeField(auto_now=True, verbose_name="importé le")),
+                (
+                    "content_type",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="contenttypes.contenttype",
+                        verbose_name="type d'objet",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'élément importé de Plone',
-                'verbose_name_plural': 'éléments importés de Plone',
-                'indexes': [models.Index(fields=['content_type', 'object_id'], name='cms_ploneit_content_db97a0_idx')],
+                "verbose_name": "élément importé de Plone",
+                "verbose_name_plural": "éléments importés de Plone",
+                "indexes": [
+                    models.Index(
+                        fields=["content_type", "object_id"], name="cms_ploneit_content_db97a0_idx"
+                    )
+                ],
             },
         ),
     ]
