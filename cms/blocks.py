@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from wagtail import blocks
 from wagtail.blocks.struct_block import StructBlockValidationError
+from wagtail.contrib.table_block.blocks import TableBlock as WagtailTableBlock
 from wagtail.documents.blocks import DocumentChooserBlock
 from wagtail.embeds.blocks import EmbedBlock as WagtailEmbedBlock
 from wagtail.images.blocks import ImageChooserBlock
@@ -191,6 +192,15 @@ class EmbedBlock(blocks.StructBlock):
         template = "cms/blocks/embed.html"
 
 
+class TableBlock(WagtailTableBlock):
+    """A data table: a caption, a header row (and optionally a header column), plain cells."""
+
+    class Meta:
+        icon = "table"
+        label = _("Tableau")
+        template = "cms/blocks/table.html"
+
+
 class BodyBlock(blocks.StreamBlock):
     heading = HeadingBlock()
     paragraph = ParagraphBlock()
@@ -200,3 +210,4 @@ class BodyBlock(blocks.StreamBlock):
     call_to_action = CallToActionBlock()
     document = DocumentLinkBlock()
     embed = EmbedBlock()
+    table = TableBlock()

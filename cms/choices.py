@@ -66,3 +66,10 @@ HISTORICAL_REFERRAL_TYPES = {ReferralType.PSE: ReferralType.DDSE}
 def current_referral_type(value: str) -> str:
     """The value of today's law for `value` (itself when it is current)."""
     return HISTORICAL_REFERRAL_TYPES.get(value, value)
+
+
+class Fees(models.TextChoices):
+    """What the person pays (data·inclusion's ``frais``)."""
+
+    FREE = "gratuit", _("Gratuit")
+    PAID = "payant", _("Payant (participation financière)")

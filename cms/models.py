@@ -14,6 +14,8 @@ under the home page share ``SectionPage``.
 import string
 import unicodedata
 
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.core.validators import RegexValidator
@@ -41,7 +43,14 @@ from wagtail.models import Orderable, Page
 from wagtail.search import index
 
 from .blocks import BodyBlock
-from .choices import EstablishmentKind, PlaceType, Public, ReferralType, current_referral_type
+from .choices import (
+    EstablishmentKind,
+    Fees,
+    PlaceType,
+    Public,
+    ReferralType,
+    current_referral_type,
+)
 from .departements import DEPARTEMENT_CODE_RE, departement_label
 from .fields import ChoiceListField
 from .forms import EstablishmentFilterForm
@@ -331,12 +340,26 @@ class ReferralTarget(models.Model):
     admission_criteria = RichTextField(
         _("critères d'admission"), blank=True, features=CRITERIA_FEATURES
     )
+    fees = models.CharField(
+        _("frais pour la personne"),
+        max_length=20,
+        choices=Fees,
+        blank=True,
+        help_text=_("Publié dans l'export data·inclusion."),
+    )
+    fees_details = models.CharField(
+        _("précisions sur les frais"),
+        max_length=300,
+        blank=True,
+        help_text=_("Par exemple : « participation financière selon les ressources »."),
+    )
 
     referral_panels = [
         MultiFieldPanel(
             [
                 FieldPanel("publics"),
                 FieldPanel("admission_criteria"),
+                FieldRowPanel([FieldPanel("fees"), FieldPanel("fees_details")]),
                 FieldPanel("referral_types"),
                 FieldPanel("accepts_online_referrals"),
             ],
@@ -348,6 +371,8 @@ class ReferralTarget(models.Model):
         APIField("referral_types"),
         APIField("publics"),
         APIField("admission_criteria"),
+        APIField("fees"),
+        APIField("fees_details"),
         APIField("total_places"),
         APIField("places_by_type"),
     ]
@@ -556,6 +581,8 @@ class HomePage(SitePage):
         "cms.NewsIndexPage",
         "cms.GlossaryPage",
         "cms.StandardPage",
+        "cms.IndexPage",
+        "cms.EventPage",
     ]
 
     class Meta:
@@ -943,7 +970,7 @@ class NewsPage(SitePage):
         APIField("body", writable=True),
     ]
 
-    parent_page_types = ["cms.NewsIndexPage"]
+    parent_page_types = ["cms.NewsIndexPage", "cms.IndexPage"]
     subpage_types = []
 
     class Meta:
@@ -959,12 +986,89 @@ class StandardPage(SitePage):
     search_fields = [*Page.search_fields, index.SearchField("intro"), index.SearchField("body")]
     api_fields = [APIField("intro"), APIField("body")]
 
-    parent_page_types = ["cms.HomePage", "cms.StandardPage"]
-    subpage_types = ["cms.StandardPage"]
+    parent_page_types = ["cms.HomePage", "cms.StandardPage", "cms.IndexPage"]
+    subpage_types = ["cms.StandardPage", "cms.IndexPage", "cms.EventPage"]
 
     class Meta:
         verbose_name = _("page standard")
         verbose_name_plural = _("pages standard")
+
+
+class IndexPage(SitePage):
+    """A section of pages (a Plone folder, for instance): an introduction, then its sub-pages."""
+
+    intro = models.TextField(_("chapô"), blank=True)
+    body = StreamField(BodyBlock(), verbose_name=_("introduction"), blank=True)
+
+    content_panels = [*Page.content_panels, FieldPanel("intro"), FieldPanel("body")]
+    search_fields = [*Page.search_fields, index.SearchField("intro"), index.SearchField("body")]
+    api_fields = [APIField("intro"), APIField("body")]
+
+    parent_page_types = ["cms.HomePage", "cms.StandardPage", "cms.IndexPage"]
+    subpage_types = ["cms.StandardPage", "cms.IndexPage", "cms.NewsPage", "cms.EventPage"]
+
+    class Meta:
+        verbose_name = _("rubrique")
+        verbose_name_plural = _("rubriques")
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["subpages"] = self.get_children().live().public().specific().defer_streamfields()
+        return context
+
+
+class EventPage(SitePage):
+    """An event: when (start, end, or the whole day) and where."""
+
+    start = models.DateTimeField(_("début"))
+    end = models.DateTimeField(_("fin"), null=True, blank=True)
+    whole_day = models.BooleanField(
+        _("toute la journée"), default=False, help_text=_("Les heures ne sont pas affichées.")
+    )
+    location = models.CharField(_("lieu"), max_length=255, blank=True)
+    intro = models.TextField(_("chapô"), blank=True)
+    body = StreamField(BodyBlock(), verbose_name=_("contenu"), blank=True)
+
+    content_panels = [
+        *Page.content_panels,
+        MultiFieldPanel(
+            [
+                FieldRowPanel([FieldPanel("start"), FieldPanel("end")]),
+                FieldPanel("whole_day"),
+                FieldPanel("location"),
+            ],
+            heading=_("Date et lieu"),
+        ),
+        FieldPanel("intro"),
+        FieldPanel("body"),
+    ]
+    search_fields = [
+        *Page.search_fields,
+        index.SearchField("intro"),
+        index.SearchField("body"),
+        index.SearchField("location"),
+        index.FilterField("start"),
+    ]
+    api_fields = [
+        APIField("start"),
+        APIField("end"),
+        APIField("whole_day"),
+        APIField("location"),
+        APIField("intro"),
+        APIField("body"),
+    ]
+
+    parent_page_types = ["cms.HomePage", "cms.StandardPage", "cms.IndexPage"]
+    subpage_types = []
+
+    class Meta:
+        verbose_name = _("événement")
+        verbose_name_plural = _("événements")
+
+    def clean(self):
+        super().clean()
+        if self.start and self.end and self.end < self.start:
+            raise ValidationError({"end": _("La fin ne peut pas précéder le début.")})
 
 
 class GlossaryPage(SectionPage):
@@ -982,10 +1086,8 @@ class GlossaryPage(SectionPage):
         groups: dict[str, list[GlossaryTerm]] = {}
         for term in self.terms:
             groups.setdefault(term.letter, []).append(term)
-        letters = [*string.ascii_uppercase, "#"] if "#" in groups else list(string.ascii_uppercase)
-        context["letters"] = [
-            (letter, letter_anchor(letter), letter in groups) for letter in letters
-        ]
+        letters = [*string.ascii_uppercase, "#"]
+        # Only the letters that have terms: the A–Z index never lists empty letters.
         context["groups"] = [
             (letter, letter_anchor(letter), groups[letter])
             for letter in letters
@@ -996,3 +1098,36 @@ class GlossaryPage(SectionPage):
 
 def letter_anchor(letter: str) -> str:
     return "lettre-autres" if letter == "#" else f"lettre-{letter.lower()}"
+
+
+# --------------------------------------------------------------------------------------------
+# Import from Plone
+# --------------------------------------------------------------------------------------------
+
+
+class PloneItem(models.Model):
+    """What a Plone item (by its UID) became here: a page, an image or a document.
+
+    ``manage.py import_plone`` finds the objects of an earlier run through it, so that running
+    it again updates instead of duplicating. ``checksum`` is that of the exported item: when it
+    is unchanged (and so is its place in the tree), the item is left alone.
+    """
+
+    uid = models.CharField(_("UID Plone"), max_length=80, unique=True)
+    portal_type = models.CharField(_("type Plone"), max_length=100)
+    path = models.CharField(_("chemin Plone"), max_length=1000, db_index=True)
+    content_type = models.ForeignKey(
+        ContentType, verbose_name=_("type d'objet"), on_delete=models.CASCADE, related_name="+"
+    )
+    object_id = models.PositiveIntegerField(_("identifiant de l'objet"))
+    content_object = GenericForeignKey("content_type", "object_id")
+    checksum = models.CharField(_("empreinte de l'export"), max_length=64, blank=True)
+    imported_at = models.DateTimeField(_("importé le"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("élément importé de Plone")
+        verbose_name_plural = _("éléments importés de Plone")
+        indexes = [models.Index(fields=["content_type", "object_id"])]
+
+    def __str__(self):
+        return f"{self.portal_type} {self.path} ({self.uid})"

@@ -44,6 +44,8 @@ def search(request):
     if query:
         terms = list(get_search_backend().search(query, GlossaryTerm, operator="and")[:5])
         glossary = GlossaryPage.objects.live().first() if terms else None
+        if glossary is None:
+            terms = []  # shown only with a link to the glossary page
         results = Page.objects.live().public().specific().search(query, operator="and")
         paginator = Paginator(results, RESULTS_PER_PAGE)
         try:
@@ -64,6 +66,8 @@ def search(request):
             "extra_query": urlencode({"q": query}),
             "terms": terms,
             "glossary": glossary,
+            # What the page shows: the pages found and the glossary terms above them.
+            "count": (paginator.count if paginator else 0) + len(terms),
         },
     )
     # Results depend on the query and change with every publication: never in a shared cache.

@@ -24,6 +24,7 @@ admin.site.login = login_required(admin.site.login)
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path(settings.CSP_REPORT_URL.strip("/") + "/", csp_report, name="csp_report"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("django-admin/", admin.site.urls),
     path(
         "admin/login/",

@@ -3,11 +3,12 @@ from csp.decorators import csp_update
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db import connection
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import defaults
-from django.views.decorators.cache import never_cache
+from django.views.decorators.cache import cache_control, never_cache
 
 from accounts.permissions import can_manage
 from referrals.permissions import (
@@ -18,6 +19,12 @@ from referrals.permissions import (
     uses_commission_area,
 )
 from referrals.work import work_items
+
+
+@cache_control(public=True, max_age=86400)
+def favicon(request):
+    """``/favicon.ico``, asked for by browsers and feed readers that ignore ``<link rel=icon>``."""
+    return HttpResponsePermanentRedirect(static("portal/icons/favicon-32.png"))
 
 
 @never_cache

@@ -92,9 +92,11 @@ from cms.models import (  # noqa: E402
     EstablishmentIndexPage,
     EstablishmentPage,
     EstablishmentPlace,
+    EventPage,
     GlossaryPage,
     GlossaryTerm,
     HomePage,
+    IndexPage,
     KeyFigure,
     NewsIndexPage,
     NewsPage,
@@ -225,6 +227,23 @@ class StandardPageFactory(CmsPageFactory):
 
     title = factory.Sequence(lambda n: f"Page standard {n}")
     intro = "Une page d'information."
+
+
+class IndexPageFactory(CmsPageFactory):
+    class Meta:
+        model = IndexPage
+
+    title = factory.Sequence(lambda n: f"Rubrique {n}")
+    intro = "Une rubrique."
+
+
+class EventPageFactory(CmsPageFactory):
+    class Meta:
+        model = EventPage
+
+    title = factory.Sequence(lambda n: f"Événement {n}")
+    start = factory.LazyFunction(lambda: timezone.now() + timedelta(days=30))
+    location = "Amiens"
 
 
 class GlossaryPageFactory(CmsPageFactory):

@@ -65,6 +65,8 @@ ON_DELETE = {
     "cms.HomeKeyFigure.page": CASCADE,
     "cms.HomeKeyFigure.figure": CASCADE,
     "cms.EstablishmentPlace.page": CASCADE,
+    # The Plone mapping of an object means nothing once its kind of object is gone.
+    "cms.PloneItem.content_type": CASCADE,
     # Referrals are records: an establishment, organisation or officer with referrals (or a
     # referral that was re-oriented) cannot be deleted; deactivate them instead.
     "referrals.CommissionSession.establishment": PROTECT,
@@ -233,6 +235,7 @@ def test_every_url_has_a_name():
 # anonymous visitor to the login page, or answer 401/403 (token APIs).
 PUBLIC_URLS = {
     "healthz": "the load balancer's probe",
+    "favicon": "browsers ask for /favicon.ico on every site",
     "choose_language": "the language selector of the public site",
     "sitemap": "public site",
     "robots_txt": "public site",

@@ -269,15 +269,26 @@ def portal_url(request) -> str | None:
         return None
 
 
-def mobilisation_for(page, request) -> dict:
+def contact_for(page, site_settings) -> dict:
+    """The page's phone and e-mail; without either, the association's (its head office
+    answers for every establishment and programme)."""
+    if page.phone or page.email or site_settings is None:
+        return {"telephone": phone_e164(page.phone), "courriel": page.email or None}
+    return {
+        "telephone": phone_e164(site_settings.contact_phone),
+        "courriel": site_settings.contact_email or None,
+    }
+
+
+def mobilisation_for(page, request, contact: dict) -> dict:
     modes = []
     link = None
     if page.accepts_online_referrals:
         modes.append("utiliser-lien-mobilisation")
         link = portal_url(request)
-    if page.email:
+    if contact["courriel"]:
         modes.append("envoyer-un-courriel")
-    if page.phone:
+    if contact["telephone"]:
         modes.append("telephoner")
     accepted = page.get_referral_types_display()
     precisions = None
@@ -286,9 +297,12 @@ def mobilisation_for(page, request) -> dict:
         if page.accepts_online_referrals:
             precisions += " Les partenaires orientent en ligne depuis l'espace partenaires."
     return {
+        **contact,
         "modes_mobilisation": modes or None,
         "lien_mobilisation": link,
         "mobilisation_precisions": precisions,
+        "frais": page.fees or None,
+        "frais_precisions": page.fees_details or None,
     }
 
 
@@ -338,7 +352,7 @@ def association_structure(request, site_settings, updated: date | None, home_url
     }
 
 
-def establishment_service(page, request) -> dict:
+def establishment_service(page, request, site_settings=None) -> dict:
     name, kind, themes = KIND_SERVICES.get(page.kind, KIND_SERVICES[EstablishmentKind.OTHER])
     publics, publics_precisions = publics_for(page)
     places = list(page.places.all())
@@ -370,18 +384,16 @@ def establishment_service(page, request) -> dict:
         "adresse": page.street or None,
         "longitude": float(page.longitude) if page.longitude is not None else None,
         "latitude": float(page.latitude) if page.latitude is not None else None,
-        "telephone": phone_e164(page.phone),
-        "courriel": page.email or None,
         "modes_accueil": ["en-presentiel"],
         "zone_eligibilite": [page.departement] if page.departement else None,
         "mobilisable_par": ["professionnels", "usagers"]
         if page.kind in WALK_IN_KINDS
         else ["professionnels"],
-        **mobilisation_for(page, request),
+        **mobilisation_for(page, request, contact_for(page, site_settings)),
     }
 
 
-def programme_service(page, request) -> dict:
+def programme_service(page, request, site_settings=None) -> dict:
     publics, publics_precisions = publics_for(page)
     target = text_or_none(page.target_public, minimum=1)
     if target:
@@ -405,11 +417,9 @@ def programme_service(page, request) -> dict:
         "publics": publics,
         "publics_precisions": publics_precisions,
         "conditions_acces": text_or_none(page.admission_criteria),
-        "telephone": phone_e164(page.phone),
-        "courriel": page.email or None,
         "modes_accueil": ["en-presentiel"],
         "mobilisable_par": ["professionnels"],
-        **mobilisation_for(page, request),
+        **mobilisation_for(page, request, contact_for(page, site_settings)),
     }
 
 
@@ -457,9 +467,10 @@ def services(request) -> list[dict]:
     site = site_for(request)
     if site is None:
         return []
+    site_settings = SiteSettings.for_site(site)
     return [
-        *[establishment_service(page, request) for page in establishments(site)],
-        *[programme_service(page, request) for page in programmes(site)],
+        *[establishment_service(page, request, site_settings) for page in establishments(site)],
+        *[programme_service(page, request, site_settings) for page in programmes(site)],
     ]
 
 

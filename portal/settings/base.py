@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
     "wagtail.contrib.sitemaps",
+    "wagtail.contrib.table_block",
     "wagtail.contrib.frontend_cache",
     "wagtail.embeds",
     "wagtail.sites",
@@ -97,6 +98,9 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "portal.middleware.LanguageMiddleware",
+    # Anonymous visitors' public pages from the shared cache (cms.cache): after the language is
+    # known, before the rest of the stack runs.
+    "cms.cache.PublicPageCacheMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -399,6 +403,9 @@ PUBLIC_PAGE_CACHE_CONTROL = os.environ.get(
 )
 # Optional front-end cache purged on publish/unpublish (wagtail.contrib.frontend_cache):
 # an HTTP PURGE endpoint (Varnish, nginx) and/or Cloudflare. Nothing is purged when unset.
+# The application's own cache of public pages for anonymous visitors, in seconds (0: off).
+PUBLIC_PAGE_CACHE_SECONDS = int(os.environ.get("PUBLIC_PAGE_CACHE_SECONDS", "600"))
+
 WAGTAILFRONTENDCACHE = {}
 if os.environ.get("FRONTEND_CACHE_PURGE_URL"):
     WAGTAILFRONTENDCACHE["http"] = {

@@ -10,9 +10,11 @@ from cms.models import NewsPage, SiteSettings, StandardPage
 from tests.factories import (
     EstablishmentIndexPageFactory,
     EstablishmentPageFactory,
+    EventPageFactory,
     GlossaryPageFactory,
     GlossaryTermFactory,
     ImageFactory,
+    IndexPageFactory,
     KeyFigureFactory,
     MembershipFactory,
     NewsIndexPageFactory,
@@ -53,6 +55,8 @@ def site_tree(home):
         "cms.NewsPage": NewsPageFactory(title="Une nouvelle", parent=news),
         "cms.StandardPage": StandardPageFactory(title="Qui sommes-nous", show_in_menus=True),
         "cms.GlossaryPage": GlossaryPageFactory(),
+        "cms.IndexPage": IndexPageFactory(title="L'association"),
+        "cms.EventPage": EventPageFactory(title="Forum de la réinsertion"),
     }
 
 
@@ -361,6 +365,12 @@ def test_an_editor_cannot_write_outside_the_site(client, site_tree, editor):
         ("/api/v3/site/search/", {"q": "chrs", "type": "cms.Nope"}, "cms.Nope"),
         ("/api/v3/site/breadcrumbs/", {}, "identifiant (id) ou son chemin (path)"),
         ("/api/data-inclusion/v1/services/", {"offset": "2"}, "offset"),
+        ("/api/v3/images/", {"fields": "title"}, "Paramètre(s) inconnu(s) : fields"),
+        ("/api/v3/images/1/", {"format": "json"}, "format"),
+        ("/api/v3/documents/", {"colour": "red"}, "colour"),
+        ("/api/v3/documents/1/", {"fields": "*"}, "fields"),
+        ("/api/v3/snippets/cms.GlossaryTerm/", {"colour": "red"}, "colour"),
+        ("/api/v3/snippets/cms.KeyFigure/1/", {"draft": "1"}, "draft"),
     ],
 )
 def test_unknown_parameters_and_page_types_are_refused(client, site_tree, url, params, message):
@@ -368,6 +378,21 @@ def test_unknown_parameters_and_page_types_are_refused(client, site_tree, url, p
     assert response.status_code == 400
     assert response["Content-Type"] == "application/problem+json"
     assert message in response.json()["detail"]
+
+
+def test_known_parameters_of_images_documents_and_snippets_are_accepted(client, editor):
+    image = ImageFactory(title="Façade")
+    GlossaryTermFactory(term="Travail d'intérêt général", abbreviation="TIG")
+    response = client.get("/api/v3/images/", {"title": "Façade", "limit": 5, "order": "id"})
+    assert response.status_code == 200
+    assert [item["id"] for item in response.json()["items"]] == [image.pk]
+    assert client.get(f"/api/v3/images/{image.pk}/").status_code == 200
+    assert client.get("/api/v3/documents/", {"search": "rapport", "offset": 0}).status_code == 200
+    response = client.get(
+        "/api/v3/snippets/cms.GlossaryTerm/", {"abbreviation": "TIG"}, **bearer(editor)
+    )
+    assert response.status_code == 200
+    assert [item["term"] for item in response.json()["items"]] == ["Travail d'intérêt général"]
 
 
 def test_known_field_filters_are_accepted(client, site_tree):

@@ -3,11 +3,11 @@
 from decimal import Decimal
 
 import pytest
-from data_inclusion.schema.v1 import Service, Structure
+from data_inclusion.schema.v1 import Service, Structure, score_qualite
 from django.db import connection
 from wagtail.models import PageViewRestriction
 
-from cms.choices import EstablishmentKind, PlaceType, Public, ReferralType
+from cms.choices import EstablishmentKind, Fees, PlaceType, Public, ReferralType
 from cms.models import SiteSettings
 from tests.factories import EstablishmentPageFactory, ProgrammePageFactory
 
@@ -38,6 +38,8 @@ def offer(home):
         referral_types=[ReferralType.PSE, ReferralType.SORTIE_SECHE],
         admission_criteria="<p>Homme seul, majeur, sous main de justice.</p>",
         place_rows=[(PlaceType.INSERTION, 60, "54 chambres et 6 studios")],
+        fees=Fees.PAID,
+        fees_details="Participation financière selon les ressources.",
     )
     passerelle = EstablishmentPageFactory(
         title="CHU La Passerelle",
@@ -46,11 +48,13 @@ def offer(home):
         referral_types=[ReferralType.SIAO_URGENCE],
         accepts_online_referrals=False,
         phone="",
+        fees=Fees.FREE,
     )
     aqi = ProgrammePageFactory(
         title="Ateliers Qualification-Insertion",
         duration="8 à 9 mois",
         locations="Paris, Aubervilliers, Amiens",
+        fees=Fees.FREE,
     )
     return {"chemin_vert": chemin_vert, "passerelle": passerelle, "aqi": aqi}
 
@@ -131,8 +135,14 @@ def test_services_validate_against_the_schema(client, offer):
 
     emergency = by_id[f"ilot--etablissement-{offer['passerelle'].pk}--chu"]
     assert emergency["publics"] == ["familles", "femmes", "personnes-en-situation-durgence"]
-    assert emergency["modes_mobilisation"] is None  # no online referral, no e-mail, no phone
+    # No online referral, no e-mail, no phone of its own: the association's head office.
+    assert emergency["modes_mobilisation"] == ["envoyer-un-courriel", "telephoner"]
+    assert emergency["telephone"] == "+33322000000"
+    assert emergency["courriel"] == "contact@ilot.asso.fr"
     assert emergency["lien_mobilisation"] is None
+    assert emergency["frais"] == "gratuit"
+    assert hosting["frais"] == "payant"
+    assert hosting["frais_precisions"] == "Participation financière selon les ressources."
     assert emergency["mobilisable_par"] == ["professionnels", "usagers"]
 
     programme = by_id[f"ilot--programme-{offer['aqi'].pk}"]
@@ -207,3 +217,24 @@ def test_the_demo_offer_validates(client):
         Service.model_validate(item, context=STRICT)
     association = next(item for item in structures if item["id"] == "ilot--association")
     assert (association["code_postal"], association["commune"]) == ("93500", "Pantin")
+
+
+def assert_quality(services: list[dict]):
+    """Every service scores at least 0.8 on the schema's own quality score (score_qualite)."""
+    low = {}
+    for item in services:
+        value, details = score_qualite.score(Service.model_validate(item, context=STRICT))
+        if value < 0.8:
+            low[item["id"]] = (value, {k: v for k, v in details.items() if v is not None and v < 1})
+    assert not low, low
+
+
+def test_every_service_scores_well_on_the_quality_score(client, offer):
+    assert_quality(items(client, SERVICES))
+
+
+def test_every_demo_service_scores_well_on_the_quality_score(client):
+    from cms import demo as cms_demo
+
+    cms_demo.load()
+    assert_quality(items(client, SERVICES))

@@ -1,5 +1,8 @@
 """Every page type renders its key facts and fits in the page tree."""
 
+import json
+from pathlib import Path
+
 import pytest
 from wagtail.test.utils import WagtailPageTestCase
 from wagtail.test.utils.form_data import inline_formset, nested_form_data, rich_text, streamfield
@@ -8,8 +11,10 @@ from cms.choices import PlaceType, Public, ReferralType
 from cms.models import (
     EstablishmentIndexPage,
     EstablishmentPage,
+    EventPage,
     GlossaryPage,
     HomePage,
+    IndexPage,
     NewsIndexPage,
     NewsPage,
     ProgrammeIndexPage,
@@ -131,7 +136,8 @@ def test_glossary_lists_terms_a_to_z_with_letter_anchors(client):
     assert '<a href="#lettre-c">C</a>' in body
     assert '<a href="#lettre-e">E</a>' in body  # "É" files under E
     assert 'id="lettre-t"' in body and "<abbr>TIG</abbr>" in body
-    assert 'B<span class="visually-hidden"> (aucun terme)</span>' in body
+    assert '<a href="#lettre-b">' not in body and "aucun terme" not in body  # no empty letter
+    assert body.count('<li><a href="#lettre-') == 3
     assert body.index("CHRS") < body.index("Établissement pénitentiaire") < body.index("TIG")
 
 
@@ -155,8 +161,15 @@ class TestPageTree(WagtailPageTestCase):
                 NewsIndexPage,
                 GlossaryPage,
                 StandardPage,
+                IndexPage,
+                EventPage,
             },
         )
+        self.assertCanCreateAt(IndexPage, NewsPage)
+        self.assertCanCreateAt(IndexPage, EventPage)
+        self.assertCanCreateAt(IndexPage, IndexPage)
+        self.assertCanNotCreateAt(IndexPage, EstablishmentPage)
+        self.assertCanNotCreateAt(EventPage, StandardPage)
         self.assertCanCreateAt(EstablishmentIndexPage, EstablishmentPage)
         self.assertCanCreateAt(ProgrammeIndexPage, ProgrammePage)
         self.assertCanCreateAt(NewsIndexPage, NewsPage)
@@ -202,3 +215,19 @@ class TestPageTree(WagtailPageTestCase):
         assert page.referral_types == ["pse", "tig"]
         assert page.places_summary() == [("Insertion", 20), ("LHSS", 11)]
         assert page.total_places == 31
+
+
+def test_favicon_and_web_manifest(client):
+    from django.contrib.staticfiles import finders
+
+    body = text(client.get("/"))
+    assert '<link rel="manifest" href="/static/portal/site.webmanifest">' in body
+    assert '<link rel="icon" href="/static/portal/icons/favicon.svg" type="image/svg+xml">' in body
+    manifest = json.loads(Path(finders.find("portal/site.webmanifest")).read_text())
+    assert manifest["lang"] == "fr" and manifest["start_url"] == "/"
+    for icon in manifest["icons"]:
+        assert finders.find(f"portal/{icon['src']}"), icon["src"]
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301
+    assert response["Location"] == "/static/portal/icons/favicon-32.png"
+    assert client.get(response["Location"]).status_code == 200

@@ -45,7 +45,7 @@ def test_search_finds_words_of_the_body_with_french_stemming(client, chemin_vert
     assert "no-cache" in response["Cache-Control"] and "public" not in response["Cache-Control"]
 
 
-def test_search_shows_matching_glossary_terms(client):
+def test_search_shows_matching_glossary_terms(client, chemin_vert):
     glossary = GlossaryPageFactory()
     GlossaryTermFactory(
         term="Placement sous surveillance électronique",
@@ -55,6 +55,10 @@ def test_search_shows_matching_glossary_terms(client):
     body = text(client.get("/recherche/", {"q": "bracelet"}))
     assert "Dans le glossaire" in body
     assert f'<a href="{glossary.url}#terme-pse">PSE — Placement sous surveillance' in body
+    # The count is what the page shows: one page and one term.
+    assert "<strong>2 résultats</strong> pour « bracelet » (1 page et 1 terme du glossaire)." in (
+        body
+    )
 
 
 def test_search_covers_admission_criteria_and_handles_empty_and_bad_input(client, chemin_vert):
@@ -143,3 +147,94 @@ def test_publishing_purges_the_page_its_listing_and_the_home_page(settings):
     assert root + news.url in PURGED
     assert index_url in PURGED and f"{index_url}?page=2" in PURGED
     assert f"{root}/" in PURGED
+
+
+# The application's own cache of public pages ------------------------------------------------
+
+
+def test_anonymous_visitors_get_the_cached_page_and_publishing_shows_at_once(client, chemin_vert):
+    first = client.get(chemin_vert.url)
+    assert first["X-Cache"] == "MISS"
+    again = client.get(chemin_vert.url)
+    assert again["X-Cache"] == "HIT"
+    assert again.content == first.content
+    chemin_vert.title = "CHRS Chemin Vert (Paris 11e)"
+    chemin_vert.save_revision().publish()
+    fresh = client.get(chemin_vert.url)
+    assert fresh["X-Cache"] == "MISS"
+    assert "CHRS Chemin Vert (Paris 11e)" in text(fresh)
+    # A draft is not published: the cached public page stays.
+    chemin_vert.title = "Brouillon"
+    chemin_vert.save_revision()
+    assert "Brouillon" not in text(client.get(chemin_vert.url))
+
+
+def test_signed_in_users_and_restricted_pages_are_never_served_from_the_cache(client, chemin_vert):
+    client.get(chemin_vert.url)
+    login(client, UserFactory())
+    response = client.get(chemin_vert.url)
+    assert "X-Cache" not in response
+    client.logout()
+    client.cookies.clear()
+    PageViewRestriction.objects.create(
+        page=chemin_vert, restriction_type=PageViewRestriction.PASSWORD, password="secret"
+    )
+    from cms.cache import purge_public_pages
+
+    purge_public_pages()
+    for _ in range(2):
+        response = client.get(chemin_vert.url)
+        assert response.get("X-Cache") != "HIT"
+        assert "Nous accueillons" not in text(response)
+
+
+def test_unpublishing_moving_and_snippet_changes_purge(client, chemin_vert):
+    glossary = GlossaryPageFactory()
+    client.get(glossary.url)
+    assert client.get(glossary.url)["X-Cache"] == "HIT"
+    GlossaryTermFactory(
+        term="Service pénitentiaire d'insertion et de probation", abbreviation="SPIP"
+    )
+    assert "SPIP" in text(client.get(glossary.url))
+    client.get(chemin_vert.url)
+    chemin_vert.unpublish()
+    assert client.get(chemin_vert.url).status_code == 404
+    news = NewsPageFactory()
+    client.get(news.url)
+    old_url = news.url
+    news.move(news.get_parent().get_parent(), pos="last-child")
+    news.refresh_from_db()
+    response = client.get(old_url)  # no longer the cached page: Wagtail's redirect to the new one
+    assert response.status_code == 301 and response["Location"] == news.url
+
+
+def test_responses_setting_a_cookie_or_a_nonce_are_not_stored(rf):
+    from django.http import HttpResponse
+
+    from cms.cache import PublicPageCacheMiddleware
+
+    def with_cookie(request):
+        response = HttpResponse("formulaire")
+        response["Cache-Control"] = PUBLIC
+        response.set_cookie("csrftoken", "x")
+        return response
+
+    def with_nonce(request):
+        response = HttpResponse("page")
+        response["Cache-Control"] = PUBLIC
+        response["Content-Security-Policy"] = "script-src 'nonce-abc'"
+        return response
+
+    for view in (with_cookie, with_nonce):
+        middleware = PublicPageCacheMiddleware(view)
+        for _ in range(2):
+            assert "X-Cache" not in middleware(rf.get(f"/{view.__name__}/"))
+
+
+def test_api_v3_public_reads_are_cached_and_purged(client, chemin_vert):
+    url = f"/api/v3/pages/{chemin_vert.pk}/"
+    assert client.get(url)["X-Cache"] == "MISS"
+    assert client.get(url)["X-Cache"] == "HIT"
+    chemin_vert.title = "CHRS Chemin Vert — nouveau nom"
+    chemin_vert.save_revision().publish()
+    assert client.get(url).json()["title"] == "CHRS Chemin Vert — nouveau nom"

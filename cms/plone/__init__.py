@@ -1,0 +1,7 @@
+"""Import of a Plone site exported with collective.exportimport (``manage.py import_plone``).
+
+* ``export``: finding and streaming the export's files (content, ordering, default pages,
+  redirects, blobs);
+* ``html``: Plone's rich text to the site's StreamField blocks;
+* ``importer``: items to pages, images, documents and redirects, one transaction per item.
+"""

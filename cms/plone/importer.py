@@ -1,0 +1,1120 @@
+"""Plone items to Wagtail pages, images, documents and redirects.
+
+The export is streamed several times (never loaded whole):
+
+1. a scan checks that the file is JSON, counts the items, finds the Plone site's path and the
+   duplicate UIDs (memory: one UID and one path per item);
+2. images and files become Wagtail images and documents;
+3. the other items become pages in the export's order (parents before children), each in its
+   own transaction: a broken item is reported and rolled back, never half-written;
+4. items whose parent came later in the export, and pages linking to pages imported after them,
+   are imported again once everything exists;
+5. sibling order, then the exported redirects.
+
+Each item is found again by its Plone UID (``cms.PloneItem``): a second run updates instead of
+duplicating, leaves untouched what did not change, and moves a page whose parent changed.
+"""
+
+import base64
+import binascii
+import contextlib
+import hashlib
+import io
+import json
+import re
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, time
+from pathlib import PurePosixPath
+from urllib.parse import unquote, urljoin, urlsplit
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.images import ImageFile
+from django.core.files.storage import InMemoryStorage
+from django.db import transaction
+from django.db.models.signals import post_save
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.text import slugify
+from modelsearch import index as search_index
+from modelsearch.backends import get_search_backends
+from modelsearch.signal_handlers import post_save_signal_handler
+from PIL import Image as PILImage
+from PIL import UnidentifiedImageError
+from wagtail.contrib.redirects.models import Redirect
+from wagtail.documents import get_document_model
+from wagtail.images import get_image_model
+from wagtail.models import Collection, Page, PageViewRestriction, Site
+
+from ..models import EventPage, IndexPage, NewsPage, PloneItem, StandardPage
+from .export import Export
+from .html import PENDING, HtmlConverter, Link, text_to_html
+
+SITE_ROOT_UID = "plone_site_root"  # collective.exportimport's name for the site in its exports
+TO_SORT_TITLE = "À trier"
+PAGE_TYPES = {
+    "Folder": IndexPage,
+    "Collection": IndexPage,
+    "Document": StandardPage,
+    "News Item": NewsPage,
+    "Event": EventPage,
+}
+MEDIA_TYPES = {"Image", "File"}
+TEXT_TYPES = {"Document", "News Item", "Event"}  # whose text a folder takes as its default page
+IMAGE_FORMATS = {"JPEG", "PNG", "GIF", "WEBP"}
+IMAGE_SCALES = (
+    "large",
+    "preview",
+    "mini",
+    "thumb",
+    "tile",
+    "icon",
+    "listing",
+    "great",
+    "huge",
+    "larger",
+    "teaser",
+)
+# Forms of a Plone address that show an item, after its path.
+VIEW_SUFFIX = re.compile(
+    r"/(?:view|@@images/[^/]+(?:/[^/]+)?|image(?:_\w+)?|@@download(?:/[^/]+)*"
+    r"|@@display-file(?:/[^/]+)*|at_download(?:/[^/]+)*|download|image_view_fullscreen"
+    r"|@@display-file|images/[^/]+)$"
+)
+RESOLVEUID = re.compile(r"(?:^|/)resolve[uU]id/([^/?#]+)(/[^?#]*)?")
+COLLECTION_NOTE = (
+    "Collection Plone (liste automatique) : ses critères de recherche ne sont pas repris, "
+    "la rubrique liste ses sous-pages."
+)
+
+
+@dataclass(frozen=True)
+class Known:
+    """A Plone item imported earlier: its ``PloneItem`` row and the object it became."""
+
+    pk: int | None
+    model: type
+    object_id: int
+    checksum: str
+    path: str
+
+
+class ItemError(Exception):
+    """An item that cannot be imported, with the reason in French."""
+
+
+class ParentNotYet(Exception):
+    """The item's parent is later in the export: import it again after the others."""
+
+
+@dataclass
+class Outcome:
+    index: int
+    uid: str
+    portal_type: str
+    path: str
+    status: str = ""  # created, updated, moved, unchanged, merged, skipped, failed
+    message: str = ""
+    changes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    object: str = ""
+
+    def as_dict(self) -> dict:
+        data = {
+            "uid": self.uid,
+            "type": self.portal_type,
+            "path": self.path,
+            "status": self.status,
+        }
+        for name in ("message", "object"):
+            if getattr(self, name):
+                data[name] = getattr(self, name)
+        if self.changes:
+            data["changes"] = self.changes
+        if self.warnings:
+            data["warnings"] = self.warnings
+        return data
+
+
+STATUS_LABELS = {
+    "created": "créés",
+    "updated": "mis à jour",
+    "moved": "déplacés",
+    "unchanged": "inchangés",
+    "merged": "fusionnés dans leur rubrique (page par défaut)",
+    "skipped": "ignorés",
+    "failed": "en échec",
+}
+
+
+@dataclass
+class Summary:
+    total: int = 0
+    counts: dict[str, int] = field(default_factory=dict)
+    unknown_types: dict[str, int] = field(default_factory=dict)
+    failures: list[Outcome] = field(default_factory=list)
+    redirects: int = 0
+    reordered: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.failures or self.errors)
+
+
+def checksum(item: dict) -> str:
+    return hashlib.sha256(
+        json.dumps(item, sort_keys=True, ensure_ascii=False, default=str).encode()
+    ).hexdigest()
+
+
+def parse_date(value) -> datetime | None:
+    """A Plone date (ISO 8601, ``None`` or ``"None"``); naive dates are in the site's zone."""
+    if not value or value == "None":
+        return None
+    parsed = parse_datetime(str(value).replace(" ", "T", 1))
+    if parsed is None:
+        raise ItemError(f"Date illisible : {value}.")
+    if parsed.year <= 1001 or parsed.year >= 2499:  # Plone's "never" (1000, 2499, 2500)
+        return None
+    if timezone.is_naive(parsed):
+        parsed = timezone.make_aware(parsed)
+    return parsed
+
+
+def make_slug(plone_id: str, title: str) -> str:
+    base = slugify((plone_id or title or "page").replace(".", "-").replace("_", "-"))
+    return base[:240] or "page"
+
+
+class DryRunRollback(Exception):
+    """Undoes a dry run's database writes."""
+
+
+@contextlib.contextmanager
+def search_index_in_bulk(chunk: int = 500):
+    """Index what the import saved in the search index at the end, in bulk, not one at a time.
+
+    modelsearch indexes every saved object through a task (several queries each); during the
+    import its signal handler is replaced by one that notes what to index.
+    """
+    models = [
+        model
+        for model in search_index.get_indexed_models()
+        if getattr(model, "search_auto_update", True)
+    ]
+    saved: dict[type, set[int]] = {}
+
+    def note(sender, instance, raw=False, **kwargs):
+        if not raw:
+            saved.setdefault(type(instance), set()).add(instance.pk)
+
+    for model in models:
+        post_save.disconnect(post_save_signal_handler, sender=model)
+        post_save.connect(note, sender=model, dispatch_uid=f"plone-import-{model._meta.label}")
+    try:
+        yield
+    finally:
+        for model in models:
+            post_save.disconnect(sender=model, dispatch_uid=f"plone-import-{model._meta.label}")
+            post_save.connect(post_save_signal_handler, sender=model)
+    for model, pks in saved.items():
+        if not search_index.class_is_indexed(model):
+            continue
+        ordered = sorted(pks)
+        for start in range(0, len(ordered), chunk):
+            objects = list(
+                model.get_indexed_objects().filter(pk__in=ordered[start : start + chunk])
+            )
+            if objects:
+                for backend in get_search_backends(with_auto_update=True):
+                    backend.add_bulk(model, objects)
+
+
+@contextlib.contextmanager
+def files_kept_in_memory():
+    """During a dry run, image and document files go to memory, never to the media storage."""
+    fields = [
+        get_image_model()._meta.get_field("file"),
+        get_document_model()._meta.get_field("file"),
+    ]
+    saved = [field.storage for field in fields]
+    try:
+        for model_field in fields:
+            model_field.storage = InMemoryStorage()
+        yield
+    finally:
+        for model_field, storage in zip(fields, saved, strict=True):
+            model_field.storage = storage
+
+
+class PloneImporter:
+    def __init__(
+        self,
+        export: Export,
+        root: Page,
+        *,
+        dry_run: bool = False,
+        download: bool = False,
+        progress: Callable[[str, int], None] | None = None,
+    ):
+        self.export = export
+        self.root = root
+        self.dry_run = dry_run
+        self.download = download
+        self.progress = progress or (lambda _phase, _total: None)
+        self.summary = Summary()
+        self.outcomes: dict[int, Outcome] = {}
+        self.site_path = ""
+        self.host = ""
+        self.known_uids: dict[str, int] = {}  # UID → index of its first occurrence
+        self.known_paths: set[str] = set()
+        self.failed_uids: set[str] = set()
+        self.final_pass = False
+        self.to_sort: Page | None = None
+        self.content_types = {
+            model: ContentType.objects.get_for_model(model)
+            for model in (Page, get_image_model(), get_document_model(), Redirect)
+        }
+        self.image_collection: Collection | None = None
+        site = Site.objects.filter(is_default_site=True).select_related("root_page").first()
+        self.site_root_path = (site.root_page if site else root).url_path.rstrip("/")
+
+    # Run -----------------------------------------------------------------------------------
+
+    def run(self, report: Callable[[dict], None]) -> Summary:
+        """Import everything; ``report`` receives each item's final outcome."""
+        self.report = report
+        self.scan()
+        self.load_mappings()
+        self.ordering = self.export.ordering_map()
+        self.default_pages = self.export.default_pages()
+        self.default_page_of = {page: folder for folder, page in self.default_pages.items()}
+        redirects = self.export.redirect_map()
+        if self.dry_run:
+            try:
+                with transaction.atomic(), files_kept_in_memory(), search_index_in_bulk():
+                    self._import(redirects)
+                    raise DryRunRollback
+            except DryRunRollback:
+                pass
+        else:
+            with search_index_in_bulk():
+                self._import(redirects)
+        return self.summary
+
+    def _import(self, redirects: dict[str, str]):
+        self.image_collection = self._collection()
+        self.run_pass("images et fichiers", lambda _i, item: item.get("@type") in MEDIA_TYPES)
+        retry = self.run_pass("pages", lambda _i, item: item.get("@type") not in MEDIA_TYPES)
+        for attempt in range(3):
+            if not retry:
+                break
+            self.final_pass = attempt == 2 or len(retry) == len(self.pending_before)
+            self.pending_before = set(retry)
+            retry = self.run_pass("reprises", lambda index, _item, todo=set(retry): index in todo)
+        self.reorder()
+        self.import_redirects(redirects)
+        for _index, outcome in sorted(self.outcomes.items()):
+            self.report(outcome.as_dict())
+            self.summary.counts[outcome.status] = self.summary.counts.get(outcome.status, 0) + 1
+            if outcome.status == "failed":
+                self.summary.failures.append(outcome)
+
+    def scan(self):
+        """Check the whole file, count the items, find the site's path and duplicate UIDs."""
+        count = 0
+        for count, item in enumerate(self.export.items(), start=1):
+            if not isinstance(item, dict):
+                continue
+            uid = item.get("UID")
+            if isinstance(uid, str) and uid not in self.known_uids:
+                self.known_uids[uid] = count - 1
+            path = self.plone_path(item.get("@id"))
+            if path:
+                self.known_paths.add(path)
+            parent = item.get("parent") or {}
+            if not self.site_path and parent.get("@type") == "Plone Site" and parent.get("@id"):
+                parts = urlsplit(parent["@id"])
+                self.site_path = parts.path.rstrip("/")
+                self.host = parts.netloc
+        self.summary.total = count
+        if self.site_path:  # paths were collected before the site's path was known
+            self.known_paths = {self.strip_site(path) for path in self.known_paths}
+        self.pending_before: set[int] = set()
+
+    def run_pass(self, phase: str, wanted: Callable[[dict], bool]) -> list[int]:
+        retry = []
+        self.progress(phase, self.summary.total)
+        for index, item in enumerate(self.export.items()):
+            self.progress("", 1)
+            if not isinstance(item, dict):
+                if phase == "pages":
+                    self.fail(Outcome(index, "", "", ""), "Élément illisible (objet attendu).")
+                continue
+            if not wanted(index, item):
+                continue
+            if self.import_one(index, item):
+                retry.append(index)
+        return retry
+
+    # One item ------------------------------------------------------------------------------
+
+    def import_one(self, index: int, item: dict) -> bool:
+        """Import an item in its own transaction; True if it must be imported again later."""
+        uid = item.get("UID") if isinstance(item.get("UID"), str) else ""
+        portal_type = str(item.get("@type") or "")
+        outcome = Outcome(index, uid, portal_type, self.plone_path(item.get("@id")))
+        try:
+            if not uid:
+                raise ItemError(
+                    "Élément sans UID : il ne peut pas être suivi d'un import à l'autre."
+                )
+            if not portal_type:
+                raise ItemError("Élément sans type (@type).")
+            first = self.known_uids.get(uid)
+            if first is not None and first != index:
+                raise ItemError(f"UID en double : déjà porté par l'élément n° {first + 1}.")
+            self.staged = []
+            with transaction.atomic():
+                pending = self.dispatch(item, outcome)
+            self.commit_staged()
+        except ParentNotYet:
+            if not self.final_pass:
+                return True
+            self.fail(outcome, "Parent introuvable après plusieurs passes.")
+            return False
+        except ItemError as error:
+            self.fail(outcome, str(error))
+            return False
+        except (ValidationError, ValueError, TypeError, KeyError, OSError) as error:
+            self.fail(outcome, f"Élément refusé : {_error_text(error)}")
+            return False
+        earlier = self.outcomes.get(index)
+        if earlier is not None and earlier.status == "created" and outcome.status == "updated":
+            outcome.status, outcome.changes = "created", []  # created, then its links completed
+        self.outcomes[index] = outcome
+        return pending and not self.final_pass
+
+    def fail(self, outcome: Outcome, message: str):
+        outcome.status = "failed"
+        outcome.message = message
+        if outcome.uid:
+            self.failed_uids.add(outcome.uid)
+        self.outcomes[outcome.index] = outcome
+
+    def dispatch(self, item: dict, outcome: Outcome) -> bool:
+        portal_type = outcome.portal_type
+        if portal_type == "Image":
+            self.import_image(item, outcome)
+        elif portal_type == "File":
+            self.import_document(item, outcome)
+        elif portal_type == "Link":
+            self.import_link(item, outcome)
+        elif portal_type == "Plone Site":
+            outcome.status = "skipped"
+            outcome.message = "Racine du site Plone : la page d'accueil du site est gardée."
+        elif outcome.uid in self.default_page_of and portal_type in TEXT_TYPES:
+            return self.merge_default_page(item, outcome)
+        elif portal_type in PAGE_TYPES:
+            return self.import_page(item, outcome)
+        else:
+            outcome.status = "skipped"
+            outcome.message = f"Type inconnu « {portal_type} » : non importé."
+            self.summary.unknown_types[portal_type] = (
+                self.summary.unknown_types.get(portal_type, 0) + 1
+            )
+        return False
+
+    # Pages ---------------------------------------------------------------------------------
+
+    def import_page(self, item: dict, outcome: Outcome) -> bool:
+        model = PAGE_TYPES[outcome.portal_type]
+        parent = self.parent_page(item, outcome)
+        mapping = self.mapping(outcome.uid)
+        digest = checksum(item)
+        page = self.mapped_object(mapping)
+        if page is not None and not isinstance(page, model):
+            raise ItemError(
+                f"Déjà importé comme {page._meta.verbose_name} : son type a changé dans Plone."
+            )
+        if page is not None and mapping.checksum == digest and self.is_child(page, parent):
+            outcome.status = "unchanged"
+            outcome.object = f"page {page.pk}"
+            return False
+        values, pending = self.page_values(item, model, outcome)
+        if parent == self.to_sort:  # never public until an editor has found its place
+            values.update(live=False, has_unpublished_changes=True)
+        if page is None:
+            page = model(**values)
+            page.slug = self.free_slug(parent, page.slug)
+            parent.add_child(instance=page)
+            outcome.status = "created"
+        else:
+            outcome.changes = [
+                name for name, value in values.items() if _differs(page, name, value)
+            ]
+            for name in outcome.changes:
+                setattr(page, name, values[name])
+            if outcome.changes:
+                if "slug" in outcome.changes:
+                    page.slug = self.free_slug(parent, page.slug, exclude=page)
+                page.save()
+            outcome.status = "updated" if outcome.changes else "unchanged"
+            if not self.is_child(page, parent):
+                page.slug = self.free_slug(parent, page.slug, exclude=page)
+                page.save(update_fields=["slug"])
+                page.move(parent, pos="last-child")
+                page.refresh_from_db()
+                outcome.status = "moved"
+        self.private(page, item)
+        self.remember(item, outcome, page, "" if pending else digest)
+        self.page_redirects(outcome.path, page)
+        outcome.object = f"page {page.pk}"
+        return pending
+
+    def page_values(self, item: dict, model, outcome: Outcome) -> tuple[dict, bool]:
+        title = " ".join(str(item.get("title") or item.get("id") or "Sans titre").split())[:255]
+        description = " ".join(str(item.get("description") or "").split())
+        state = item.get("review_state") or ""
+        live = state == "published"
+        created = parse_date(item.get("created"))
+        modified = parse_date(item.get("modified")) or created
+        effective = parse_date(item.get("effective"))
+        expires = parse_date(item.get("expires"))
+        now = timezone.now()
+        first_published = (effective or created) if live else None
+        values = {
+            "title": title,
+            "slug": make_slug(str(item.get("id") or ""), title),
+            "search_description": description,
+            "show_in_menus": not item.get("exclude_from_nav", False),
+            "live": live
+            and not (effective and effective > now)
+            and not (expires and expires < now),
+            "has_unpublished_changes": not live,
+            "first_published_at": first_published,
+            "last_published_at": modified if live else None,
+            "latest_revision_created_at": modified,
+            "go_live_at": effective if live and effective and effective > now else None,
+            "expire_at": expires,
+            "expired": bool(live and expires and expires < now),
+        }
+        if state == "private":
+            values["live"] = False
+        body, pending = self.body(item, outcome)
+        if model is IndexPage:
+            values["intro"] = description
+            if outcome.uid not in self.default_pages:  # otherwise its default page gives it
+                values["body"] = body
+            if outcome.portal_type == "Collection":
+                outcome.warnings.append(COLLECTION_NOTE)
+        elif model is StandardPage:
+            values.update(intro=description, body=body)
+        elif model is NewsPage:
+            date = effective or created or now
+            values.update(
+                date=timezone.localtime(date).date(),
+                intro=description or title,
+                body=body,
+                image=self.lead_image(item, outcome),
+                image_alt="",
+            )
+        elif model is EventPage:
+            start = parse_date(item.get("start"))
+            if start is None:
+                raise ItemError("Événement sans date de début (start).")
+            end = parse_date(item.get("end"))
+            whole_day = bool(item.get("whole_day"))
+            if item.get("open_end"):
+                end = None
+            if whole_day:
+                start = timezone.make_aware(
+                    datetime.combine(timezone.localtime(start).date(), time.min)
+                )
+            values.update(
+                start=start,
+                end=end,
+                whole_day=whole_day,
+                location=" ".join(str(item.get("location") or "").split())[:255],
+                intro=description,
+                body=body,
+            )
+        if self.multilingual and item.get("language"):
+            values["locale"] = self.locale(item["language"])
+        return values, pending
+
+    @property
+    def multilingual(self) -> bool:
+        return getattr(settings, "WAGTAIL_I18N_ENABLED", False)
+
+    def body(self, item: dict, outcome: Outcome) -> tuple[list[dict], bool]:
+        text = item.get("text")
+        if isinstance(text, dict):
+            data, content_type = text.get("data") or "", text.get("content-type") or "text/html"
+        else:
+            data, content_type = text or "", "text/html"
+        if not isinstance(data, str):
+            raise ItemError("Texte illisible (text.data n'est pas une chaîne).")
+        if content_type != "text/html":
+            data = text_to_html(data)
+        if not data.strip() and item.get("blocks"):
+            outcome.warnings.append("Contenu en blocs Volto : non repris (texte vide).")
+        resolver = ItemResolver(self, item)
+        conversion = HtmlConverter(resolver, seed=outcome.uid).convert(data)
+        outcome.warnings.extend(conversion.warnings)
+        return conversion.blocks, resolver.pending
+
+    def merge_default_page(self, item: dict, outcome: Outcome) -> bool:
+        """A folder's default page: its text becomes the folder's introduction."""
+        folder_uid = self.default_page_of[outcome.uid]
+        if folder_uid == SITE_ROOT_UID:
+            page = self.root
+        else:
+            page = self.mapped_object(self.mapping(folder_uid))
+            if page is None:
+                if (
+                    folder_uid in self.known_uids
+                    and folder_uid not in self.failed_uids
+                    and not self.final_pass
+                ):
+                    raise ParentNotYet
+                return self.import_page(item, outcome)
+        digest = checksum(item)
+        mapping = self.mapping(outcome.uid)
+        if mapping is not None and mapping.checksum == digest and mapping.object_id == page.pk:
+            outcome.status = "unchanged"
+            outcome.object = f"page {page.pk}"
+            return False
+        pending = False
+        if folder_uid == SITE_ROOT_UID:
+            outcome.warnings.append(
+                "Page par défaut du site Plone : son texte n'est pas repris sur l'accueil."
+            )
+        else:
+            blocks, pending = self.body(item, outcome)
+            page = page.specific
+            if _differs(page, "body", blocks):
+                page.body = blocks
+                outcome.changes.append("body")
+                page.save()
+        outcome.status = "merged"
+        self.remember(item, outcome, page, "" if pending else digest)
+        self.page_redirects(outcome.path, page)
+        outcome.object = f"page {page.pk}"
+        return pending
+
+    def parent_page(self, item: dict, outcome: Outcome) -> Page:
+        parent = item.get("parent") or {}
+        uid = parent.get("UID")
+        if parent.get("@type") == "Plone Site" or not parent:
+            return self.root
+        known = self.mapping(uid)
+        page = None
+        if known is not None and known.model is Page:
+            page = Page.objects.filter(pk=known.object_id).first()
+        if page is not None:
+            return page
+        if uid in self.known_uids and uid not in self.failed_uids and not self.final_pass:
+            raise ParentNotYet
+        outcome.warnings.append(
+            f"Parent introuvable ({parent.get('@id') or uid}) : "
+            f"page rangée sous « {TO_SORT_TITLE} »."
+        )
+        return self.to_sort_page()
+
+    def to_sort_page(self) -> Page:
+        if self.to_sort is None or not Page.objects.filter(pk=self.to_sort.pk).exists():
+            existing = IndexPage.objects.child_of(self.root).filter(slug="a-trier").first()
+            if existing is None:
+                existing = IndexPage(
+                    title=TO_SORT_TITLE,
+                    slug="a-trier",
+                    intro="Pages importées de Plone dont la rubrique n'a pas été trouvée.",
+                    live=False,
+                    has_unpublished_changes=True,
+                    show_in_menus=False,
+                )
+                self.root.add_child(instance=existing)
+            self.to_sort = existing
+        return self.to_sort
+
+    def is_child(self, page: Page, parent: Page) -> bool:
+        return page.path[: -page.steplen] == parent.path and page.depth == parent.depth + 1
+
+    def free_slug(self, parent: Page, slug: str, exclude: Page | None = None) -> str:
+        siblings = Page.objects.child_of(parent)
+        if exclude is not None:
+            siblings = siblings.exclude(pk=exclude.pk)
+        taken = set(siblings.filter(slug__startswith=slug).values_list("slug", flat=True))
+        candidate, number = slug, 2
+        while candidate in taken:
+            candidate = f"{slug}-{number}"
+            number += 1
+        return candidate
+
+    def private(self, page: Page, item: dict):
+        """A private Plone item is never public: signed-in users only, even once published."""
+        if item.get("review_state") != "private":
+            return
+        if not PageViewRestriction.objects.filter(page=page).exists():
+            PageViewRestriction.objects.create(
+                page=page, restriction_type=PageViewRestriction.LOGIN
+            )
+
+    def locale(self, language: str):
+        from wagtail.models import Locale
+
+        return Locale.objects.get_or_create(language_code=language)[0]
+
+    # Images, documents, links --------------------------------------------------------------
+
+    def import_image(self, item: dict, outcome: Outcome):
+        field_value = item.get("image")
+        image = self.save_image(outcome.uid, item, field_value, outcome)
+        self.media_redirects(outcome.path, image.file.url, image=True)
+
+    def lead_image(self, item: dict, outcome: Outcome):
+        """A news item's own image field, as a Wagtail image (kept under ``<UID>/image``)."""
+        if not item.get("image"):
+            return None
+        key = f"{outcome.uid}/image"
+        image = self.save_image(
+            key, item, item["image"], outcome, caption=item.get("image_caption")
+        )
+        return image
+
+    def save_image(self, key: str, item: dict, value, outcome: Outcome, caption=None):
+        Image = get_image_model()
+        mapping = self.mapping(key)
+        image = self.mapped_object(mapping)
+        digest = checksum(
+            {"value": value, "title": item.get("title"), "focal": item.get("focal_point")}
+        )
+        if image is not None and mapping.checksum == digest:
+            if key == outcome.uid:
+                outcome.status = "unchanged"
+                outcome.object = f"image {image.pk}"
+            return image
+        data, filename = self.file_data(value, outcome)
+        try:
+            with PILImage.open(io.BytesIO(data)) as picture:
+                picture_format = picture.format
+                picture.verify()
+        except (UnidentifiedImageError, OSError, SyntaxError) as error:
+            raise ItemError(f"« {filename} » n'est pas une image lisible ({error}).") from error
+        if picture_format not in IMAGE_FORMATS:
+            raise ItemError(f"Format d'image non pris en charge : {picture_format} ({filename}).")
+        created = image is None
+        if created:
+            image = Image(collection=self.image_collection)
+        image.title = str(caption or item.get("title") or filename)[:255]
+        image.description = str(item.get("description") or "")[:255]
+        image.file = ImageFile(io.BytesIO(data), name=filename)
+        image.file_size = len(data)
+        image.file_hash = hashlib.sha1(data).hexdigest()
+        focal = item.get("focal_point")
+        if focal:
+            x, y = (focal.get("x"), focal.get("y")) if isinstance(focal, dict) else focal[:2]
+            image.focal_point_x, image.focal_point_y = int(x), int(y)
+            image.focal_point_width = image.focal_point_height = 1
+        image.save()
+        if key == outcome.uid:
+            outcome.status = "created" if created else "updated"
+            outcome.object = f"image {image.pk}"
+        self.remember({"@type": "Image", **item}, outcome, image, digest, key=key)
+        return image
+
+    def import_document(self, item: dict, outcome: Outcome):
+        Document = get_document_model()
+        mapping = self.mapping(outcome.uid)
+        document = self.mapped_object(mapping)
+        digest = checksum(item)
+        if document is not None and mapping.checksum == digest:
+            outcome.status = "unchanged"
+        else:
+            data, filename = self.file_data(item.get("file"), outcome)
+            created = document is None
+            if created:
+                document = Document(collection=self.image_collection)
+            document.title = str(item.get("title") or filename)[:255]
+            document.file = ContentFile(data, name=filename)
+            document.file_size = len(data)
+            document.file_hash = hashlib.sha1(data).hexdigest()
+            document.save()
+            outcome.status = "created" if created else "updated"
+            self.remember(item, outcome, document, digest)
+        outcome.object = f"document {document.pk}"
+        self.media_redirects(outcome.path, document.url, image=False)
+
+    def file_data(self, value, outcome: Outcome) -> tuple[bytes, str]:
+        """The bytes of a file or image field: base64 data, a blob path, or a download URL."""
+        if not isinstance(value, dict):
+            raise ItemError("Fichier absent de l'export (champ image ou file vide).")
+        filename = (
+            PurePosixPath(str(value.get("filename") or "")).name or outcome.path.rsplit("/", 1)[-1]
+        )
+        filename = filename or "fichier"
+        if value.get("data") is not None:
+            if value.get("encoding", "base64") != "base64":
+                raise ItemError(
+                    f"Encodage de fichier non pris en charge : {value.get('encoding')}."
+                )
+            try:
+                data = base64.b64decode(str(value["data"]), validate=True)
+            except (binascii.Error, ValueError) as error:
+                raise ItemError(
+                    f"Données base64 illisibles pour « {filename} » ({error})."
+                ) from error
+        elif value.get("blob_path"):
+            data = self.blob(str(value["blob_path"]), filename)
+        elif value.get("download"):
+            data = self.fetch(str(value["download"]), filename)
+        else:
+            raise ItemError(f"Ni données, ni blob_path, ni adresse pour « {filename} ».")
+        if not data:
+            raise ItemError(f"Fichier vide : « {filename} ».")
+        return data, filename
+
+    def blob(self, blob_path: str, filename: str) -> bytes:
+        if self.export.blobs is None:
+            raise ItemError(
+                f"« {filename} » est exporté comme chemin de blob, mais aucun dossier de blobs "
+                "n'est indiqué (--blobs)."
+            )
+        folder = self.export.blobs.resolve()
+        path = (folder / blob_path).resolve()
+        if not path.is_relative_to(folder):
+            raise ItemError(f"Chemin de blob refusé, hors du dossier des blobs : {blob_path}.")
+        if not path.is_file():
+            raise ItemError(f"Blob introuvable : {blob_path}.")
+        return path.read_bytes()
+
+    def fetch(self, url: str, filename: str) -> bytes:
+        if not self.download:
+            raise ItemError(
+                f"« {filename} » n'est exporté que par son adresse ({url}) : exportez les fichiers "
+                "en base64 ou en chemins de blobs, ou relancez avec --download."
+            )
+        if urlsplit(url).scheme not in ("http", "https"):
+            raise ItemError(f"Adresse de téléchargement refusée : {url}.")
+        try:
+            with urllib.request.urlopen(url, timeout=30) as response:
+                return response.read()
+        except OSError as error:
+            raise ItemError(f"Téléchargement impossible : {url} ({error}).") from error
+
+    def import_link(self, item: dict, outcome: Outcome):
+        remote = str(item.get("remoteUrl") or "").strip()
+        if not remote:
+            raise ItemError("Lien sans adresse (remoteUrl).")
+        remote = remote.replace("${portal_url}", self.site_url())
+        link = ItemResolver(self, item).link(remote)
+        page_id = int(link.target) if isinstance(link, Link) and link.linktype == "page" else None
+        if link is PENDING and not self.final_pass:
+            raise ParentNotYet
+        target = link.target if isinstance(link, Link) and link.linktype == "url" else remote
+        if isinstance(link, Link) and link.linktype == "document":
+            target = get_document_model().objects.get(pk=link.target).url
+        old_path = self.redirect_path(outcome.path)
+        if not old_path:
+            raise ItemError("Lien sans chemin Plone (@id).")
+        redirect = Redirect.objects.filter(old_path=old_path, site=None).first() or Redirect(
+            old_path=old_path, site=None
+        )
+        new_values = {"redirect_page_id": page_id, "redirect_link": "" if page_id else target}
+        changed = redirect.pk is None or any(
+            getattr(redirect, name) != value for name, value in new_values.items()
+        )
+        for name, value in new_values.items():
+            setattr(redirect, name, value)
+        redirect.is_permanent = True
+        if changed:
+            redirect.save()
+        mapping = self.mapping(outcome.uid)
+        outcome.status = "created" if mapping is None else ("updated" if changed else "unchanged")
+        self.remember(item, outcome, redirect, checksum(item))
+        outcome.object = f"redirection {redirect.pk}"
+
+    def site_url(self) -> str:
+        return f"http://{self.host}{self.site_path}" if self.host else self.site_path
+
+    # Redirects -----------------------------------------------------------------------------
+
+    def redirect_path(self, path: str) -> str:
+        if not path or path == "/":
+            return ""
+        old = Redirect.normalise_path(path)
+        return old if len(old) <= 255 else ""
+
+    def page_redirects(self, path: str, page: Page):
+        """The old path (unless the page is at the same address now) and its ``/view``."""
+        paths = [f"{path}/view"]
+        if page.url_path.rstrip("/") != f"{self.site_root_path}{path}":
+            paths.append(path)
+        self.set_redirects(paths, page_id=page.pk)
+
+    def media_redirects(self, path: str, url: str, *, image: bool):
+        if image:
+            paths = [
+                path,
+                f"{path}/view",
+                f"{path}/image_view_fullscreen",
+                f"{path}/@@images/image",
+            ]
+            for scale in IMAGE_SCALES:
+                paths += [f"{path}/@@images/image/{scale}", f"{path}/image_{scale}"]
+            paths += [f"{path}/@@download/image", f"{path}/image"]
+        else:
+            paths = [
+                path,
+                f"{path}/view",
+                f"{path}/@@download/file",
+                f"{path}/@@display-file/file",
+                f"{path}/at_download/file",
+                f"{path}/download",
+            ]
+        self.set_redirects(paths, link=url)
+
+    def set_redirects(self, paths: list[str], *, page_id: int | None = None, link: str = ""):
+        wanted = {old for old in (self.redirect_path(path) for path in paths) if old}
+        if not wanted:
+            return
+        existing = {r.old_path: r for r in Redirect.objects.filter(old_path__in=wanted, site=None)}
+        stale = [
+            r for r in existing.values() if r.redirect_page_id != page_id or r.redirect_link != link
+        ]
+        for redirect in stale:
+            redirect.redirect_page_id, redirect.redirect_link = page_id, link
+        if stale:
+            Redirect.objects.bulk_update(stale, ["redirect_page", "redirect_link"])
+        Redirect.objects.bulk_create(
+            [
+                Redirect(old_path=old, site=None, redirect_page_id=page_id, redirect_link=link)
+                for old in sorted(wanted - set(existing))
+            ]
+        )
+        self.summary.redirects += len(wanted) - len(existing)
+
+    def import_redirects(self, redirects: dict[str, str]):
+        """collective.exportimport's redirects: old Plone path → the item now at the new path."""
+        for old, new in redirects.items():
+            old_path = self.strip_site(urlsplit(old).path)
+            target = self.by_path(self.strip_site(urlsplit(new).path))
+            if target is None:
+                self.summary.errors.append(
+                    f"Redirection {old} → {new} : aucune page ni fichier importé à cette adresse."
+                )
+                continue
+            with transaction.atomic():
+                if target.model is Page:
+                    self.set_redirects([old_path], page_id=target.object_id)
+                    continue
+                obj = self.mapped_object(target)
+                if isinstance(obj, Redirect):
+                    self.set_redirects([old_path], link=obj.link)
+                elif isinstance(obj, get_document_model()):
+                    self.set_redirects([old_path], link=obj.url)
+                elif obj is not None:
+                    self.set_redirects([old_path], link=obj.file.url)
+
+    # Sibling order -------------------------------------------------------------------------
+
+    def reorder(self):
+        """Put the imported siblings in their Plone order (``ordering.json``)."""
+        if not self.ordering:
+            return
+        page_type = self.content_types[Page]
+        parents: dict[str, list[tuple[int, str]]] = {}
+        mappings = PloneItem.objects.filter(
+            content_type=page_type, uid__in=list(self.ordering)
+        ).values_list("uid", "object_id")
+        page_of = dict(mappings)
+        for page in Page.objects.filter(pk__in=page_of.values()).only("path", "depth"):
+            parents.setdefault(page.path[: -page.steplen], []).append((page.pk, page.path))
+        order_of = {page_id: self.ordering[uid] for uid, page_id in page_of.items()}
+        for parent_path, children in parents.items():
+            if len(children) < 2:
+                continue
+            current = [page_id for page_id, _path in sorted(children, key=lambda c: c[1])]
+            wanted = sorted(current, key=lambda page_id: order_of[page_id])
+            if current == wanted:
+                continue
+            with transaction.atomic():
+                parent = Page.objects.get(path=parent_path)
+                for page_id in wanted:
+                    Page.objects.get(pk=page_id).move(parent, pos="last-child")
+            self.summary.reordered += 1
+
+    # Mapping -------------------------------------------------------------------------------
+
+    def load_mappings(self):
+        """What earlier runs imported, by UID and by path (one query, then kept in memory)."""
+        self.known: dict[str, Known] = {}
+        self.uid_of_path: dict[str, str] = {}
+        rows = PloneItem.objects.values_list(
+            "pk", "uid", "content_type_id", "object_id", "checksum", "path"
+        )
+        for pk, uid, content_type_id, object_id, digest, path in rows.iterator():
+            model = ContentType.objects.get_for_id(content_type_id).model_class()
+            self.known[uid] = Known(pk, model, object_id, digest, path)
+            self.uid_of_path.setdefault(path, uid)
+        self.staged: list[tuple[str, Known]] = []
+
+    def mapping(self, uid: str | None) -> "Known | None":
+        return self.known.get(uid) if uid else None
+
+    def mapped_object(self, known: "Known | None"):
+        if known is None:
+            return None
+        if known.model is Page:
+            return Page.objects.filter(pk=known.object_id).specific().first()
+        return known.model.objects.filter(pk=known.object_id).first()
+
+    def by_path(self, path: str) -> "Known | None":
+        return self.mapping(self.uid_of_path.get(path))
+
+    def remember(self, item, outcome: Outcome, obj, digest: str, key: str | None = None):
+        """Record what the item became; kept in memory once the item's transaction succeeds."""
+        uid = key or outcome.uid
+        model = Page if isinstance(obj, Page) else type(obj)
+        values = {
+            "portal_type": str(item.get("@type") or outcome.portal_type),
+            "path": outcome.path if key in (None, outcome.uid) else f"{outcome.path}/image",
+            "content_type": self.content_types[model],
+            "object_id": obj.pk,
+            "checksum": digest,
+        }
+        known = self.known.get(uid)
+        if known is not None and known.pk is not None:
+            PloneItem.objects.filter(pk=known.pk).update(**values)
+            pk = known.pk
+        else:
+            pk = PloneItem.objects.create(uid=uid, **values).pk
+        self.staged.append((uid, Known(pk, model, obj.pk, digest, values["path"])))
+
+    def commit_staged(self):
+        for uid, known in self.staged:
+            self.known[uid] = known
+            self.uid_of_path.setdefault(known.path, uid)
+        self.staged = []
+
+    def _collection(self) -> Collection:
+        root = Collection.get_first_root_node()
+        existing = root.get_children().filter(name="Import Plone").first()
+        return existing or root.add_child(name="Import Plone")
+
+    # Paths ---------------------------------------------------------------------------------
+
+    def plone_path(self, url) -> str:
+        if not isinstance(url, str) or not url:
+            return ""
+        return self.strip_site(unquote(urlsplit(url).path).rstrip("/")) or "/"
+
+    def strip_site(self, path: str) -> str:
+        if self.site_path and (path == self.site_path or path.startswith(self.site_path + "/")):
+            path = path[len(self.site_path) :]
+        return path.rstrip("/") or "/"
+
+
+class ItemResolver:
+    """Links and image sources of one item's text, to Wagtail pages, documents and images."""
+
+    def __init__(self, importer: PloneImporter, item: dict):
+        self.importer = importer
+        self.base = str(item.get("@id") or "")
+        self.pending = False
+
+    def _target(self, href: str):
+        importer = self.importer
+        parts = urlsplit(href)
+        if parts.scheme and parts.scheme not in ("http", "https"):
+            return None
+        if parts.netloc and parts.netloc != importer.host:
+            return None
+        match = RESOLVEUID.search(parts.path)
+        if match:
+            uid = match.group(1)
+            target = importer.mapping(uid)
+            if target is None and uid in importer.known_uids and uid not in importer.failed_uids:
+                return PENDING
+            return target if target is not None else False
+        if not parts.path:
+            return None
+        path = unquote(urlsplit(urljoin(self.base, href)).path)
+        path = importer.strip_site(path)
+        candidates = [path]
+        stripped = VIEW_SUFFIX.sub("", path)
+        if stripped != path:
+            candidates.append(stripped)
+        for candidate in candidates:
+            target = importer.by_path(candidate)
+            if target is not None:
+                return target
+        if any(candidate in importer.known_paths for candidate in candidates):
+            return PENDING
+        return False
+
+    def _resolve(self, href: str):
+        target = self._target(href)
+        if target is PENDING:
+            if self.importer.final_pass:
+                return False
+            self.pending = True
+        return target
+
+    def link(self, href: str):
+        target = self._resolve(href)
+        if target is None or target is False:
+            return None
+        if target is PENDING:
+            return PENDING
+        if target.model is Page:
+            return Link("page", str(target.object_id))
+        if target.model is get_document_model():
+            return Link("document", str(target.object_id))
+        obj = self.importer.mapped_object(target)
+        if isinstance(obj, Redirect):
+            if obj.redirect_page_id:
+                return Link("page", str(obj.redirect_page_id))
+            return Link("url", obj.redirect_link)
+        return Link("url", obj.file.url) if obj is not None else None  # an image: its file
+
+    def image(self, src: str):
+        target = self._resolve(src)
+        if target is PENDING:
+            return PENDING
+        if target and target.model is get_image_model():
+            return target.object_id
+        return None
+
+
+def _differs(page, name: str, value) -> bool:
+    current = getattr(page, name)
+    if name == "body":
+        raw = list(current.raw_data) if current is not None else []
+        return json.dumps(raw, sort_keys=True, default=str) != json.dumps(
+            value, sort_keys=True, default=str
+        )
+    if hasattr(current, "pk") or hasattr(value, "pk"):
+        return getattr(current, "pk", None) != getattr(value, "pk", None)
+    return current != value
+
+
+def _error_text(error: Exception) -> str:
+    if isinstance(error, ValidationError):
+        return (
+            " ".join(
+                f"{name} : {' '.join(str(m) for m in messages)}"
+                if name != "__all__"
+                else " ".join(messages)
+                for name, messages in error.message_dict.items()
+            )
+            if hasattr(error, "error_dict")
+            else " ".join(error.messages)
+        )
+    return str(error)

@@ -1,0 +1,525 @@
+"""``manage.py import_plone``: a collective.exportimport export into the Wagtail tree.
+
+The fixture (``fixtures/plone/``) is a realistic export of an association's site: folders with a
+default page, documents with internal links (``resolveuid``, relative, absolute), images (base64,
+a focal point), files (base64 and a blob path), news with a lead image, events, a collection,
+links, a private item, a draft, an unknown type, a broken item, an orphan, the sibling order and
+redirects, as collective.exportimport writes them (``Plone.json``, ``export_*.json``).
+"""
+
+import base64
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+from wagtail.contrib.redirects.models import Redirect
+from wagtail.documents import get_document_model
+from wagtail.images import get_image_model
+from wagtail.models import Page, PageViewRestriction
+
+from cms.models import EventPage, IndexPage, NewsPage, PloneItem, StandardPage
+from cms.plone.html import HtmlConverter, embed_url
+
+FIXTURE = Path(__file__).parent / "fixtures" / "plone"
+SITE = "http://localhost:8080/Plone"
+PNG = (  # one pixel
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def run(path, tmp_path, *args) -> tuple[dict, str, str]:
+    """Run the command; (report, output, error message or "")."""
+    from io import StringIO
+
+    report = tmp_path / f"report-{len(list(tmp_path.glob('report-*')))}.json"
+    out = StringIO()
+    error = ""
+    try:
+        call_command(
+            "import_plone", str(path), "--report", str(report), "--no-progress", *args, stdout=out
+        )
+    except CommandError as exc:
+        error = str(exc)
+    data = json.loads(report.read_text()) if report.exists() else {}
+    return data, out.getvalue(), error
+
+
+def by_path(report: dict) -> dict[str, dict]:
+    return {item["path"]: item for item in report["items"]}
+
+
+def page(slug: str) -> Page:
+    return Page.objects.get(slug=slug).specific
+
+
+def counts() -> tuple[int, ...]:
+    return (
+        Page.objects.count(),
+        get_image_model().objects.count(),
+        get_document_model().objects.count(),
+        Redirect.objects.count(),
+        PloneItem.objects.count(),
+    )
+
+
+@pytest.fixture
+def export(tmp_path):
+    """A copy of the fixture that a test may change."""
+    folder = tmp_path / "export"
+    shutil.copytree(FIXTURE, folder)
+    return folder
+
+
+@pytest.fixture
+def imported(export, tmp_path, home):
+    report, output, error = run(export, tmp_path)
+    return report, output, error
+
+
+def item(path, portal_type="Document", parent=None, **fields) -> dict:
+    uid = fields.pop("UID", None) or f"{abs(hash(path)):032x}"[:32]
+    return {
+        "@id": f"{SITE}/{path}",
+        "@type": portal_type,
+        "UID": uid,
+        "id": path.rsplit("/", 1)[-1],
+        "title": fields.pop("title", path),
+        "description": "",
+        "review_state": "published",
+        "created": "2020-01-01T10:00:00+00:00",
+        "modified": "2020-01-02T10:00:00+00:00",
+        "effective": "2020-01-01T10:00:00+00:00",
+        "expires": None,
+        "parent": parent or {"@id": SITE, "@type": "Plone Site", "title": "Plone"},
+        **fields,
+    }
+
+
+def write(tmp_path, items, name="content.json") -> Path:
+    folder = tmp_path / "small"
+    folder.mkdir(exist_ok=True)
+    (folder / name).write_text(json.dumps(items), encoding="utf-8")
+    return folder
+
+
+# The tree -----------------------------------------------------------------------------------
+
+
+def test_the_fixture_builds_the_tree_and_reports_its_one_broken_item(imported, home):
+    report, output, error = imported
+    items = by_path(report)
+    assert "1 élément(s) en échec" in error  # the exit status is not zero
+    assert items["/actualites/sans-date"]["status"] == "failed"
+    assert "Date illisible" in items["/actualites/sans-date"]["message"]
+    assert not Page.objects.filter(slug="sans-date").exists()  # nothing half-imported
+    assert report["summary"]["counts"]["created"] == 22
+    assert report["summary"]["unknown_types"] == {"FormFolder": 1}
+    assert items["/contact"]["status"] == "skipped"
+    assert "type inconnu « FormFolder » : 1" in output
+
+    # Folders are index pages, in Plone's sibling order (export_ordering.json).
+    establishments = page("nos-etablissements")
+    assert isinstance(establishments, IndexPage)
+    assert establishments.get_parent().pk == home.pk
+    assert [p.slug for p in establishments.get_children()] == ["centre-beauvais", "chrs-amiens"]
+    assert [p.slug for p in page("association").get_children()] == [
+        "nous-soutenir",
+        "histoire",
+        "projet-interne",
+        "rapport-en-relecture",
+    ]
+    # The default page's text is the folder's introduction, and is not a page of its own.
+    association = page("association")
+    assert not Page.objects.filter(slug="presentation").exists()
+    assert association.body[0].block_type == "heading"
+    assert association.body[0].value["text"] == "Notre mission"
+    assert association.intro.startswith("Qui nous sommes")
+    assert items["/association/presentation"]["status"] == "merged"
+
+    # Documents: title, description, dates, menus.
+    chrs = page("chrs-amiens")
+    assert isinstance(chrs, StandardPage)
+    assert chrs.title == "CHRS d'Amiens"
+    assert chrs.search_description.startswith("60 places")
+    assert chrs.live and not chrs.has_unpublished_changes
+    assert chrs.first_published_at.isoformat() == "2019-03-05T09:00:00+00:00"
+    assert chrs.last_published_at.isoformat() == "2020-01-15T16:40:00+00:00"
+    assert chrs.show_in_menus
+    legal = page("mentions-legales")
+    assert not legal.show_in_menus  # exclude_from_nav
+    assert legal.expire_at.year == 2030
+    assert legal.body[0].value.source == (
+        "<p>Éditeur : association L'Îlot.</p><p>Hébergeur : à préciser.</p>"
+    )
+
+    # Publication state: private never public, other states are drafts.
+    private = page("projet-interne")
+    assert not private.live
+    assert PageViewRestriction.objects.filter(
+        page=private, restriction_type=PageViewRestriction.LOGIN
+    ).exists()
+    assert not page("rapport-en-relecture").live
+    assert page("rapport-en-relecture").has_unpublished_changes
+
+    # News, with the lead image; events.
+    news = page("inauguration-ilot-gourmand")
+    assert isinstance(news, NewsPage)
+    assert str(news.date) == "2019-10-02"
+    assert news.intro == "Le restaurant d'insertion ouvre ses portes à Amiens."
+    assert news.image.title == "Le jour de l'inauguration"
+    assert news.image.width == 400
+    forum = page("forum-reinsertion-2020")
+    assert isinstance(forum, EventPage)
+    assert forum.start.isoformat() == "2020-03-14T08:30:00+00:00"
+    assert forum.end.isoformat() == "2020-03-14T16:00:00+00:00"
+    assert forum.location == "Maison des associations, Amiens"
+    assert not forum.whole_day
+    assert page("assemblee-generale").whole_day
+
+    # A collection is an index page with a note; images and files.
+    collection = page("toutes-les-actualites")
+    assert isinstance(collection, IndexPage)
+    assert "critères" in items["/actualites/toutes-les-actualites"]["warnings"][0]
+    facade = get_image_model().objects.get(title="Façade du CHRS d'Amiens")
+    assert (facade.width, facade.height) == (320, 200)
+    team = get_image_model().objects.get(title="L'équipe éducative")
+    assert (team.focal_point_x, team.focal_point_y) == (60, 40)
+    leaflet = get_document_model().objects.get(title="Plaquette de présentation")
+    assert leaflet.file.read().startswith(b"%PDF")  # read from the blob folder
+
+    # The orphan is filed under "À trier", unpublished.
+    orphan = page("page-orpheline")
+    assert orphan.get_parent().title == "À trier"
+    assert not orphan.live and not orphan.get_parent().live
+    assert "Parent introuvable" in items["/ancien-dossier/page-orpheline"]["warnings"][0]
+
+    # The Plone UID is kept.
+    assert PloneItem.objects.get(uid=chrs_uid()).object_id == chrs.pk
+
+
+def chrs_uid() -> str:
+    content = json.loads((FIXTURE / "Plone.json").read_text())
+    return next(i["UID"] for i in content if i["id"] == "chrs-amiens")
+
+
+# Rich text ----------------------------------------------------------------------------------
+
+
+def test_rich_text_links_images_tables_and_embeds_are_rewritten(imported):
+    report = imported[0]
+    history = page("histoire")
+    chrs = page("chrs-amiens")
+    leaflet = get_document_model().objects.get(title="Plaquette de présentation")
+    facade = get_image_model().objects.get(title="Façade du CHRS d'Amiens")
+    blocks = [(block.block_type, block.value) for block in history.body]
+    assert [kind for kind, _value in blocks] == [
+        "heading",
+        "paragraph",
+        "image",
+        "heading",
+        "table",
+        "paragraph",
+        "embed",
+    ]
+    # <h1> is the page's title level: it becomes a section heading; <h3> a sub-heading.
+    assert blocks[0][1]["level"] == "h2" and blocks[3][1]["level"] == "h3"
+    # A relative @@images link to an image.
+    assert blocks[2][1]["image"].pk == facade.pk
+    assert blocks[2][1]["alt"] == "Façade du CHRS d'Amiens"
+    table = blocks[4][1]
+    assert table["first_row_is_table_header"]
+    assert table["data"][0] == ["Année", "Événement"]
+    assert table["data"][2] == ["1987", "Ouverture du CHRS d'Amiens"]
+    # A relative link to a page and a resolveuid/…/view link to a file.
+    source = history.body[5].value.source
+    assert f'<a linktype="page" id="{chrs.pk}">' in source
+    assert f'<a linktype="document" id="{leaflet.pk}">' in source
+    assert blocks[6][1]["embed"].url == "https://www.youtube.com/watch?v=dQw4w9WgXcQ"
+    # The script is gone, and the report says so.
+    raw = json.dumps(list(history.body.raw_data))
+    assert "alert" not in raw and "script" not in raw
+    assert "<script>" in by_path(report)["/association/histoire"]["warnings"][0]
+
+    # resolveuid links to a page imported later (the news item links to the event).
+    news = page("inauguration-ilot-gourmand")
+    assert f'<a linktype="page" id="{page("forum-reinsertion-2020").pk}">' in (
+        news.body[0].value.source
+    )
+    # Absolute links with the site's address, @@download, resolveuid images; bold kept.
+    source = "".join(
+        str(block.value.source) for block in chrs.body if block.block_type == "paragraph"
+    )
+    report_doc = get_document_model().objects.get(title="Rapport d'activité 2019")
+    assert f'<a linktype="document" id="{report_doc.pk}">' in source
+    assert f'<a linktype="document" id="{leaflet.pk}">plaquette</a>' in source
+    assert "<b>60 personnes</b>" in source
+    assert [b.value["decorative"] for b in chrs.body if b.block_type == "image"] == [True]
+    # Inline styles dropped, unknown iframes dropped and reported, Vimeo and PeerTube kept.
+    beauvais = page("centre-beauvais")
+    assert "style" not in json.dumps(list(beauvais.body.raw_data))
+    embeds = [b.value["embed"].url for b in beauvais.body if b.block_type == "embed"]
+    assert embeds == [
+        "https://vimeo.com/76979871",
+        "https://video.example.org/w/9c9de5e8-0a1e-484a-b099-e80766180a6d",
+    ]
+    assert (
+        "google.com/maps" in by_path(report)["/nos-etablissements/centre-beauvais"]["warnings"][0]
+    )
+    # External links and mailto: kept as they are.
+    support = page("nous-soutenir").body[0].value.source
+    assert '<a href="mailto:contact@ilot.test">' in support
+    assert '<a href="https://www.service-public.fr/particuliers/vosdroits/F426">' in support
+    assert "<ol><li><b>faire un don</b>" in support
+
+
+def test_the_converter_keeps_what_the_editor_holds():
+    class Nothing:
+        def link(self, href):
+            return None
+
+        def image(self, src):
+            return None
+
+    result = HtmlConverter(Nothing(), seed="x").convert(
+        '<p onclick="x()">Un <u>texte</u> <a href="javascript:alert(1)">piégé</a>'
+        "<style>p{}</style></p><ul><li>un<ul><li>deux</li></ul></li></ul>"
+        '<p><a href="../introuvable">lien mort</a></p><p>&nbsp;</p><p><img src="x.png"></p>'
+    )
+    assert [block["type"] for block in result.blocks] == ["paragraph"]
+    assert result.blocks[0]["value"] == (
+        "<p>Un texte piégé</p><ul><li>un<ul><li>deux</li></ul></li></ul><p>lien mort</p>"
+    )
+    assert any("javascript" in warning for warning in result.warnings)
+    assert any("<style>" in warning for warning in result.warnings)
+    assert any("introuvable" in warning for warning in result.warnings)
+    assert any("Image introuvable" in warning for warning in result.warnings)
+
+
+@pytest.mark.parametrize(
+    ("src", "url"),
+    [
+        ("https://www.youtube.com/embed/abc_123?rel=0", "https://www.youtube.com/watch?v=abc_123"),
+        ("https://www.youtube-nocookie.com/embed/abc", "https://www.youtube.com/watch?v=abc"),
+        ("https://player.vimeo.com/video/123456", "https://vimeo.com/123456"),
+        ("https://peertube.example/videos/embed/9c9de5e8", "https://peertube.example/w/9c9de5e8"),
+        ("https://www.google.com/maps/embed?pb=1", None),
+        ("//evil.example/frame", None),
+    ],
+)
+def test_known_embeds(src, url):
+    assert embed_url(src) == url
+
+
+# Redirects ----------------------------------------------------------------------------------
+
+
+def test_every_old_plone_address_redirects(imported, client):
+    history = page("histoire")
+    chrs = page("chrs-amiens")
+    facade = get_image_model().objects.get(title="Façade du CHRS d'Amiens")
+    leaflet = get_document_model().objects.get(title="Plaquette de présentation")
+    expected = {
+        "/association/histoire/view": history.url,
+        "/association/presentation": page("association").url,
+        "/association/presentation/view": page("association").url,
+        "/nos-etablissements/facade-chrs.jpg": facade.file.url,
+        "/nos-etablissements/facade-chrs.jpg/view": facade.file.url,
+        "/nos-etablissements/facade-chrs.jpg/@@images/image/preview": facade.file.url,
+        "/nos-etablissements/facade-chrs.jpg/image_thumb": facade.file.url,
+        "/association/plaquette.pdf": leaflet.url,
+        "/association/plaquette.pdf/@@download/file": leaflet.url,
+        "/association/plaquette.pdf/@@display-file/file": leaflet.url,
+        # The exported redirects (paths with the site's id).
+        "/qui-sommes-nous": page("association").url,
+        "/etablissements/chrs": chrs.url,
+        "/documents/rapport-2019.pdf": get_document_model()
+        .objects.get(title="Rapport d'activité 2019")
+        .url,
+        # Links: to an external site, and to a page of the site.
+        "/federation-solidarite": "https://www.federationsolidarite.org",
+        "/faire-un-don": page("nous-soutenir").url,
+    }
+    for old, new in expected.items():
+        response = client.get(old)
+        assert response.status_code == 301, old
+        assert response["Location"] == new, old
+    assert client.get(history.url).status_code == 200  # the new page itself
+
+
+# Idempotency, dry run, report ---------------------------------------------------------------
+
+
+def test_a_second_run_changes_nothing(imported, export, tmp_path):
+    before = counts()
+    history = page("histoire")
+    report, output, _error = run(export, tmp_path)
+    statuses = {item["status"] for item in report["items"]}
+    assert statuses == {"unchanged", "skipped", "failed"}
+    assert "23 inchangés" in output
+    assert counts() == before
+    assert page("histoire").latest_revision_created_at == history.latest_revision_created_at
+
+
+def test_a_changed_item_is_updated_and_a_changed_parent_moves_the_page(imported, export, tmp_path):
+    chrs = page("chrs-amiens")
+    content = json.loads((export / "Plone.json").read_text())
+    association = next(i for i in content if i["id"] == "association")
+    for entry in content:
+        if entry["id"] == "chrs-amiens":
+            entry["title"] = "CHRS d'Amiens (Somme)"
+            entry["parent"] = {k: association[k] for k in ("@id", "@type", "UID", "title")}
+            entry["@id"] = f"{SITE}/association/chrs-amiens"
+    (export / "Plone.json").write_text(json.dumps(content))
+    before = counts()
+    report, _output, _error = run(export, tmp_path)
+    outcome = by_path(report)["/association/chrs-amiens"]
+    assert outcome["status"] == "moved"
+    assert outcome["changes"] == ["title"]
+    moved = page("chrs-amiens")
+    assert moved.pk == chrs.pk
+    assert moved.title == "CHRS d'Amiens (Somme)"
+    assert moved.get_parent().slug == "association"
+    assert counts()[0] == before[0]  # no duplicate page
+
+
+def test_dry_run_reports_and_writes_nothing(export, tmp_path, home):
+    before = counts()
+    report, output, error = run(export, tmp_path, "--dry-run")
+    assert output.startswith("Simulation — rien n'a été enregistré.")
+    assert report["summary"]["dry_run"] is True
+    assert report["summary"]["counts"]["created"] == 22
+    assert by_path(report)["/association/histoire"]["status"] == "created"
+    assert "1 élément(s) en échec" in error
+    assert counts() == before
+
+
+# Bad input ----------------------------------------------------------------------------------
+
+
+def test_malformed_json_imports_nothing(tmp_path, home):
+    folder = tmp_path / "broken"
+    folder.mkdir()
+    valid = json.dumps([item("une-page", text={"data": "<p>x</p>"})])
+    (folder / "Plone.json").write_text(valid[:-1] + ', {"@type": "Document", ')
+    before = counts()
+    _report, _output, error = run(folder, tmp_path)
+    assert "n'est pas un JSON valide" in error
+    assert counts() == before
+
+
+def test_a_missing_export_is_a_clear_error(tmp_path, home):
+    _report, _output, error = run(tmp_path / "nulle-part", tmp_path)
+    assert "Aucun fichier ni dossier" in error
+
+
+def test_duplicate_uids_unknown_types_and_broken_files(tmp_path, home):
+    blobs = tmp_path / "small" / "blobs"
+    blobs.mkdir(parents=True)
+    (tmp_path / "secret.txt").write_text("secret")
+    items = [
+        item("premiere", UID="a" * 32, title="Première"),
+        item("doublon", UID="a" * 32, title="Doublon"),
+        item("sondage", "PloneFormGen", UID="b" * 32),
+        item(
+            "illisible.png",
+            "Image",
+            UID="c" * 32,
+            image={"filename": "illisible.png", "data": "pas du base64 !", "encoding": "base64"},
+        ),
+        item(
+            "texte.png",
+            "Image",
+            UID="d" * 32,
+            image={
+                "filename": "texte.png",
+                "data": base64.b64encode(b"ceci n'est pas une image").decode(),
+                "encoding": "base64",
+            },
+        ),
+        item(
+            "evasion.pdf",
+            "File",
+            UID="e" * 32,
+            file={"filename": "evasion.pdf", "blob_path": "../../secret.txt"},
+        ),
+        item(
+            "actu",
+            "News Item",
+            UID="f" * 32,
+            image={"filename": "a.png", "data": "%%%", "encoding": "base64"},
+        ),
+        item("bonne.png", "Image", UID="0" * 32, image={"filename": "b.png", "data": PNG}),
+        item(
+            "avec-script",
+            UID="1" * 32,
+            text={"data": "<p>Bonjour</p><script>document.cookie</script>"},
+        ),
+    ]
+    before_pages = Page.objects.count()
+    report, _output, error = run(write(tmp_path, items), tmp_path)
+    outcomes = by_path(report)
+    assert "en échec" in error
+    assert page("premiere").title == "Première"
+    assert "UID en double" in report["items"][1]["message"]
+    assert report["items"][1]["status"] == "failed"
+    assert outcomes["/sondage"]["status"] == "skipped"
+    assert report["summary"]["unknown_types"] == {"PloneFormGen": 1}
+    assert "base64 illisibles" in outcomes["/illisible.png"]["message"]
+    assert "n'est pas une image" in outcomes["/texte.png"]["message"]
+    assert "hors du dossier des blobs" in outcomes["/evasion.pdf"]["message"]
+    # The news item failed with its image: neither the page nor any image was written.
+    assert outcomes["/actu"]["status"] == "failed"
+    assert not Page.objects.filter(slug="actu").exists()
+    assert get_image_model().objects.count() == 1  # bonne.png only
+    assert outcomes["/bonne.png"]["status"] == "created"
+    scripted = page("avec-script")
+    assert "cookie" not in json.dumps(list(scripted.body.raw_data))
+    assert "<script>" in outcomes["/avec-script"]["warnings"][0]
+    assert Page.objects.count() == before_pages + 2
+
+
+def test_an_export_given_as_a_file_with_short_names(tmp_path, home):
+    items = [
+        item("dossier", "Folder", UID="a" * 32),
+        item(
+            "dossier/b",
+            UID="b" * 32,
+            parent={"@id": f"{SITE}/dossier", "@type": "Folder", "UID": "a" * 32},
+        ),
+        item(
+            "dossier/a",
+            UID="c" * 32,
+            parent={"@id": f"{SITE}/dossier", "@type": "Folder", "UID": "a" * 32},
+        ),
+    ]
+    folder = write(tmp_path, items)
+    (folder / "ordering.json").write_text(
+        json.dumps([{"uuid": "c" * 32, "order": 0}, {"uuid": "b" * 32, "order": 1}])
+    )
+    report, _output, error = run(folder / "content.json", tmp_path)
+    assert error == ""
+    assert [p.slug for p in page("dossier").get_children()] == ["a", "b"]
+    assert report["summary"]["counts"] == {"created": 3}
+
+
+# API ----------------------------------------------------------------------------------------
+
+
+def test_imported_pages_are_served_and_events_are_in_the_api(imported, client):
+    forum = page("forum-reinsertion-2020")
+    data = client.get(f"/api/v3/pages/{forum.pk}/").json()
+    assert data["start"].startswith("2020-03-14T")
+    assert data["location"] == "Maison des associations, Amiens"
+    assert data["whole_day"] is False
+    assert data["end"].startswith("2020-03-14T")
+    response = client.get(forum.url)
+    assert response.status_code == 200
+    assert "Maison des associations, Amiens" in response.content.decode()
+    listing = client.get(page("nos-etablissements").url).content.decode()
+    assert "CHRS d&#x27;Amiens" in listing or "CHRS d'Amiens" in listing
+    assert client.get(page("chrs-amiens").url).status_code == 200
+    assert client.get(page("projet-interne").url).status_code == 404
