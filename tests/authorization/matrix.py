@@ -123,6 +123,7 @@ ROWS = [
             **group(PARTNERS_A, "200+"),
             **group(COMMISSION_X, "200+"),
             **group(READERS, "200+"),
+            editor=404,
             superuser=404,
         ),
         lists=True,
