@@ -8,7 +8,7 @@ TEMPLATE_DIRS := templates $(wildcard $(addsuffix /templates,accounts cms referr
 # Our apps, for the coverage report.
 APPS := accounts cms referrals portal $(wildcard core)
 
-.PHONY: run test coverage install install-test demo lint format migrate worker daily benchmark clean
+.PHONY: run test coverage install install-test demo lint format migrate worker daily benchmark clean prod-check authz-doc
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -61,6 +61,16 @@ format: install-test
 test: install-test lint
 	DJANGO_SETTINGS_MODULE=portal.settings.test $(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Two gunicorn app servers with production settings behind nginx, one PostgreSQL, one Redis:
+# the rate limit, the session and the documents are shared (tests/test_several_servers.py).
+# Needs nginx and Redis on 127.0.0.1:6379 (README, "Deploying on several machines").
+prod-check: install-test
+	$(BIN)/python -m pytest tests/test_several_servers.py -m several_servers -p no:randomly $(PYTEST_ARGS)
+
+# The authorization matrix's table in the docs, from tests/authorization/matrix.py.
+authz-doc: install-test
+	$(BIN)/python -m tests.authorization.render
 
 # Line coverage of the whole suite: per file, then one line per app.
 coverage: install-test

@@ -64,4 +64,13 @@ urlpatterns += [
     path("recherche/", cms_views.search, name="search"),
 ]
 
-urlpatterns += [path("", include(wagtail_urls))]
+urlpatterns += [
+    # Wagtail's login for private pages is Django's plain LoginView: it would sign in around
+    # allauth (rate limits, MFA). The portal's login serves instead.
+    path(
+        "_util/login/",
+        RedirectView.as_view(pattern_name="account_login", query_string=True),
+        name="wagtailcore_login",
+    ),
+    path("", include(wagtail_urls)),
+]

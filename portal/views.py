@@ -1,7 +1,12 @@
+import os
+import socket
+import uuid
+
 from csp.constants import UNSAFE_INLINE
 from csp.decorators import csp_update
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.db import connection
 from django.http import Http404, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import redirect, render
@@ -27,16 +32,35 @@ def favicon(request):
     return HttpResponsePermanentRedirect(static("portal/icons/favicon-32.png"))
 
 
+def _server_id() -> str:
+    """Which app server answered: APP_SERVER_ID if set (e.g. "app1"), else host and process."""
+    return settings.APP_SERVER_ID or f"{socket.gethostname()}/{os.getpid()}"
+
+
 @never_cache
 def healthz(request):
-    """Liveness and database check for load balancers; says nothing else."""
+    """For load balancers: the database and the cache reachable, and which server answered.
+    503 when either is unreachable; says nothing else (no version, no configuration)."""
+    checks = {}
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()
+        checks["database"] = "ok"
     except Exception:
-        return JsonResponse({"status": "error", "database": "unreachable"}, status=503)
-    return JsonResponse({"status": "ok", "database": "ok"})
+        checks["database"] = "unreachable"
+    try:
+        key = f"healthz:{uuid.uuid4().hex}"
+        cache.set(key, "1", timeout=10)
+        checks["cache"] = "ok" if cache.get(key) == "1" else "unreachable"
+        cache.delete(key)
+    except Exception:
+        checks["cache"] = "unreachable"
+    healthy = all(value == "ok" for value in checks.values())
+    return JsonResponse(
+        {"status": "ok" if healthy else "error", **checks, "server": _server_id()},
+        status=200 if healthy else 503,
+    )
 
 
 @login_required

@@ -205,8 +205,11 @@ def partner_or_404(actor: Actor) -> Actor:
 
 
 def reads_referral_lists(actor: Actor) -> bool:
-    """The list of referrals: a partner's own, or what the commission or management reads."""
-    return actor.is_partner or actor.is_internal
+    """The list of referrals: a partner's own, or what the commission, management or the DPO
+    reads; not an editor's (the CMS only)."""
+    return actor.is_partner or (
+        actor.is_internal and bool(actor.commission_targets or actor.is_management or actor.is_dpo)
+    )
 
 
 def uses_commission_area(actor: Actor) -> bool:

@@ -1,4 +1,5 @@
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -14,10 +15,27 @@ pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_healthz_checks_the_database(client):
+def test_healthz_checks_the_database_and_the_cache_and_names_the_server(client, settings):
+    settings.APP_SERVER_ID = "app1"
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok"}
+    assert response.json() == {"status": "ok", "database": "ok", "cache": "ok", "server": "app1"}
+    settings.APP_SERVER_ID = ""
+    response = client.get("/healthz")
+    assert response.json()["server"] == f"{socket.gethostname()}/{os.getpid()}"
+    assert response["Cache-Control"].startswith("max-age=0")
+
+
+def test_healthz_reports_an_unreachable_cache(client, monkeypatch):
+    from django.core.cache import cache
+
+    def broken_set(*args, **kwargs):
+        raise ConnectionError("Redis is down")
+
+    monkeypatch.setattr(cache, "set", broken_set)
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["cache"] == "unreachable"
 
 
 def test_healthz_reports_an_unreachable_database(client, monkeypatch):

@@ -238,6 +238,8 @@ ACCOUNT_RATE_LIMITS = {
     "reset_password_from_key": "20/m/ip",
     "login": "30/m/ip",
 }
+# Which app server answered, in /healthz (default: host name and process id).
+APP_SERVER_ID = os.environ.get("APP_SERVER_ID", "")
 ALLAUTH_TRUSTED_PROXY_COUNT = int(os.environ.get("ALLAUTH_TRUSTED_PROXY_COUNT", "0"))
 KNOWN_DEVICE_DAYS = 180  # lifetime of the cookie marking a device that signed in
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
@@ -308,7 +310,7 @@ USE_TZ = True
 
 # Static and media files.
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "static"
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "static"))
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 
@@ -361,6 +363,7 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 WAGTAIL_SITE_NAME = "L'Îlot"
 WAGTAILADMIN_BASE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 WAGTAILADMIN_LOGIN_URL = "account_login"
+WAGTAIL_FRONTEND_LOGIN_URL = "/compte/login/"  # private pages: the portal's login too
 WAGTAIL_PASSWORD_RESET_ENABLED = False
 # Password and email change only in the portal's account pages (allauth: re-authentication,
 # notice by email), not in the Wagtail admin's account page.
