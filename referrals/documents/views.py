@@ -2,12 +2,15 @@
 the certificate's public verification page."""
 
 from datetime import date
+from pathlib import Path
 
 from django.contrib.auth.decorators import login_required
+from django.contrib.staticfiles import finders
 from django.core.cache import cache
 from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -142,7 +145,10 @@ def receipt(request, pk):
 @require_GET
 def receipt_pdf(request, pk):
     referral = _receipt(request, pk)
+    css = Path(finders.find("portal/css/receipt.css")).read_text()  # inlined: no fetch
     content = render_pdf(
-        "referrals/documents/receipt.html", {**receipts.context(referral), "pdf": True}, request
+        "referrals/documents/receipt.html",
+        {**receipts.context(referral), "pdf": True, "receipt_css": mark_safe(css)},
+        request,
     )
     return pdf_response(content, f"recepisse-{referral.reference}.pdf")

@@ -14,6 +14,7 @@ from pypdf import PdfReader
 from accounts.models import InternalRole
 from tests.browser.test_commission_journey import new_page, sign_in
 from tests.referrals.factories import EstablishmentFactory, ReferralFactory, commission_member
+from tests.utils import enrol_totp
 
 
 def test_officer_downloads_the_certificate_and_the_clerk_verifies_it(
@@ -68,7 +69,7 @@ def test_officer_downloads_the_certificate_and_the_clerk_verifies_it(
 
     # 4. The commission cancels the admission: the same URL now says it is no longer valid.
     head_page = new_page(browser, live_server)
-    sign_in(head_page, head.user.email)
+    sign_in(head_page, head.user.email, enrol_totp(head.user))  # internal staff: MFA
     head_page.goto(f"/orientations/{referral.pk}/")
     head_page.get_by_role("link", name="Annuler l'admission").click()
     head_page.get_by_label("Motif").select_option("maintien_detention")

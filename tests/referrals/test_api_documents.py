@@ -14,13 +14,14 @@ from pypdf import PdfReader
 from referrals import workflow
 from referrals.choices import Action, Status
 from referrals.models import AccessLog, Attachment, Certificate, Message, ReferralEvent
+from tests.core.test_uploads import pdf
 from tests.factories import MembershipFactory
 from tests.referrals.factories import ReferralFactory, actor, head_of
 from tests.referrals.test_api import BASE, api_for
 
 pytestmark = pytest.mark.django_db
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF = pdf()  # a real PDF: uploads are checked on their whole content
 
 
 @pytest.fixture
