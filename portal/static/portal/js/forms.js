@@ -1,7 +1,6 @@
 // Forms of the portal, without inline scripts (the Content-Security-Policy forbids them).
 // - After a failed submit, the error summary takes the focus, so that screen-reader and keyboard
 //   users land on it; each of its links moves the focus to its field.
-// - A button marked `data-print` prints the page.
 (function () {
   "use strict";
   function ready() {
@@ -16,11 +15,6 @@
         event.preventDefault();
         field.scrollIntoView({ block: "center" });
         field.focus();
-      });
-    });
-    document.querySelectorAll("[data-print]").forEach(function (button) {
-      button.addEventListener("click", function () {
-        window.print();
       });
     });
   }
