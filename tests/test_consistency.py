@@ -215,6 +215,7 @@ def test_every_url_has_a_name():
 # anonymous visitor to the login page, or answer 401/403 (token APIs).
 PUBLIC_URLS = {
     "healthz": "the load balancer's probe",
+    "csp_report": "browsers post Content-Security-Policy violations there, signed in or not",
     "choose_language": "the language selector of the public site",
     "sitemap": "public site",
     "robots_txt": "public site",
