@@ -236,6 +236,7 @@ def test_every_url_has_a_name():
 PUBLIC_URLS = {
     "healthz": "the load balancer's probe",
     "favicon": "browsers ask for /favicon.ico on every site",
+    "csp_report": "browsers post Content-Security-Policy violations there, signed in or not",
     "choose_language": "the language selector of the public site",
     "sitemap": "public site",
     "robots_txt": "public site",
