@@ -36,6 +36,15 @@ def _site_tree():
     ensure_site_tree()
 
 
+@pytest.fixture(autouse=True)
+def _empty_private_storage():
+    """The in-memory private storage outlives each test: start from an empty one, so that the
+    archive holds this round trip's documents only."""
+    storage = storages["private"]
+    for name in list(backup._walk(storage)):
+        storage.delete(name)
+
+
 def _document(referral, partner, name, content):
     attachment = Attachment(
         referral=referral,

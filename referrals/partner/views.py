@@ -268,6 +268,8 @@ def referral_create(request):
 def _duplicate_warning(form, actor):
     """The same person's open referrals, from what the form holds (even when it has errors:
     names without a birth date warn too)."""
+    if not form.is_bound:  # an empty POST
+        return None
     form.is_valid()
     data = form.cleaned_data
     if not (data.get("last_name") and data.get("first_name")):

@@ -273,7 +273,7 @@ def test_arrival_opens_a_stay_and_departure_closes_it_with_a_positive_exit(chemi
     stay = Stay.objects.get(referral=referral)
     assert (stay.place_type, stay.measure, stay.establishment_id) == (
         "insertion",
-        "pse",
+        "ddse",
         chemin_vert.pk,
     )
     assert occupancy.of_target(chemin_vert.pk).line("insertion").occupied == 1
@@ -414,12 +414,12 @@ def test_an_arrival_without_referral_is_marked_counted_and_leaves(chemin_vert, h
             "arrival_date": (TODAY() - timedelta(days=100)).isoformat(),
             "birth_year": "1979",
             "gender": "homme",
-            "measure": "pse",
+            "measure": "ddse",
         },
     )
     assert response.status_code == 302
     stay = Stay.objects.get(referral__isnull=True)
-    assert (stay.birth_year, stay.measure, stay.recorded_by) == (1979, "pse", head.user)
+    assert (stay.birth_year, stay.measure, stay.recorded_by) == (1979, "ddse", head.user)
     page = text(client.get(reverse("commission:stays")))
     assert "Arrivée sans orientation" in page
     assert occupancy.of_target(chemin_vert.pk).occupied == 1
@@ -529,7 +529,7 @@ def test_the_data_migration_opens_a_stay_for_referrals_already_arrived(chemin_ve
         target=chemin_vert, arrived=True, place_type="insertion", arrival_date=TODAY()
     )
     Stay.objects.filter(referral=referral).delete()
-    migration = importlib.import_module("referrals.migrations.0007_commission_day")
+    migration = importlib.import_module("referrals.migrations.0010_commission_day")
     migration.stays_for_arrived_referrals(django_apps, None)
     migration.stays_for_arrived_referrals(django_apps, None)  # idempotent
     stay = Stay.objects.get(referral=referral)
@@ -537,7 +537,7 @@ def test_the_data_migration_opens_a_stay_for_referrals_already_arrived(chemin_ve
         TODAY(),
         "insertion",
         chemin_vert.pk,
-        "pse",
+        "ddse",
     )
 
 

@@ -225,7 +225,7 @@ def test_role_action_establishment_matrix(passerelle, augustins, role, action):
             "emploi_formation",
             True,
         )
-        assert (stay.measure, stay.measure_completed, stay.positive_exit) == ("pse", True, True)
+        assert (stay.measure, stay.measure_completed, stay.positive_exit) == ("ddse", True, True)
     if action == Action.CANCEL:
         assert referral.cancel_reason == "sans_nouvelles"
 

@@ -294,7 +294,7 @@ def test_anonymised_referrals_are_no_duplicates(officer, chemin_vert):
 
 def test_api_create_carries_the_duplicate_warning(client, officer, chemin_vert):
     api = api_for(client, officer.user)
-    body = valid_body(chemin_vert, referral_type="pse", judicial_situation="pse")
+    body = valid_body(chemin_vert, referral_type="ddse", judicial_situation="ddse")
     first = api.post("/referrals", body)
     assert first.status_code == 201, first.content
     assert first.json()["duplicate_warning"] is None
