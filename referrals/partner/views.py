@@ -470,6 +470,14 @@ def referral_submit(request, pk):
     return redirect("referrals:detail", pk=referral.pk)
 
 
+# What each of the partner's action buttons does, said on the button.
+SUBMIT_LABELS = {
+    Action.ANSWER_INFO: _lazy("Envoyer la réponse"),
+    Action.WITHDRAW: _lazy("Retirer la demande"),
+    Action.CONTEST: _lazy("Envoyer la contestation"),
+}
+
+
 def _form_action(request, pk, action, form_class, template, title, success):
     actor = partner_or_404(actor_for(request))
     referral = get_visible_or_404(actor, pk)
@@ -484,7 +492,13 @@ def _form_action(request, pk, action, form_class, template, title, success):
     return render(
         request,
         template,
-        {"form": form, "referral": referral, "title": title, "action": action},
+        {
+            "form": form,
+            "referral": referral,
+            "title": title,
+            "action": action,
+            "submit_label": SUBMIT_LABELS[action],
+        },
     )
 
 
@@ -558,6 +572,7 @@ def referral_rectify(request, pk):
             "form": form,
             "referral": referral,
             "title": _("Rectifier les données de la personne"),
+            "submit_label": _("Enregistrer la rectification"),
         },
     )
 
@@ -589,6 +604,7 @@ def referral_release_date(request, pk):
             "form": form,
             "referral": referral,
             "title": _("Modifier la date de sortie ou de début de mesure"),
+            "submit_label": _("Enregistrer la nouvelle date"),
         },
     )
 

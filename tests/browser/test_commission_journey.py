@@ -74,7 +74,7 @@ def test_a_whole_commission_from_information_request_to_arrival(
     officer_page.get_by_label("Votre réponse à la commission").fill(
         "Levée d'écrou confirmée pour la date prévue."
     )
-    officer_page.get_by_role("button", name="Valider").click()
+    officer_page.get_by_role("button", name="Envoyer la réponse").click()
     expect(officer_page.get_by_text("la demande revient à la commission")).to_be_visible()
 
     # 3. The member schedules it for the session.

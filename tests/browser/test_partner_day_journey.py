@@ -60,7 +60,7 @@ def test_officer_sees_the_information_request_at_home_opens_and_answers_it(page,
     page.get_by_role("link", name=referral.reference, exact=True).click()
     page.get_by_role("link", name="Répondre à la demande d'informations").first.click()
     page.get_by_label("Votre réponse à la commission").fill("L'audience est fixée au 12.")
-    page.get_by_role("button", name="Valider").click()
+    page.get_by_role("button", name="Envoyer la réponse").click()
     expect(page.get_by_text("la demande revient à la commission")).to_be_visible()
     referral.refresh_from_db()
     assert referral.status == "submitted"

@@ -94,7 +94,7 @@ def test_officer_refers_a_pse_to_chemin_vert_and_answers_the_commission(
     ).to_be_visible()
     page.get_by_role("link", name="Répondre à la demande d'informations").first.click()
     page.get_by_label("Votre réponse à la commission").fill("L'audience est fixée au 12 du mois.")
-    page.get_by_role("button", name="Valider").click()
+    page.get_by_role("button", name="Envoyer la réponse").click()
     expect(page.get_by_text("la demande revient à la commission")).to_be_visible()
     expect(page.get_by_text("Réponse envoyée à la commission")).to_be_visible()
     referral.refresh_from_db()
