@@ -16,7 +16,8 @@ A cell is what the role gets:
   status **and nothing changed** in the database;
 * ``"login"``: sent to the login page;
 * ``"ok"``: the action is allowed: its effect is checked (``EFFECTS`` in ``test_matrix.py``);
-* ``"200+"``: a list or page that shows A's referral (``"200"`` on a list row: shown without it).
+* ``"200+"``: a list or page that shows A's referral (the row's object, the submitted one by
+  default); ``"200"`` on a list row: shown without any of A's referrals.
 
 This module is plain data (no Django import), so the docs can be generated from it anywhere.
 """
@@ -86,7 +87,7 @@ class Row:
     get: dict | None = None  # GET cells (None: the row has no GET, e.g. an API write)
     post: dict | None = None  # POST cells (or the API operation's own method)
     query: str = ""  # query string added to the URL
-    lists: bool = False  # a list: "200+" shows A's referral, "200" must not
+    lists: bool = False  # a list: "200+" shows A's referral, "200" none of A's
     note: str = ""
     method: str = ""  # API operations: their HTTP method
     path: str = ""  # API operations: their path in the schema
@@ -111,7 +112,22 @@ COMMISSION_AREA = cells(404, **group(COMMISSION_X, 200), commission_y=200, manag
 ROWS = [
     # --- portal ---------------------------------------------------------------------------
     Row("healthz", "Sonde de santé (base, cache, serveur)", get=ALL_200),
-    Row("dashboard", "Mon espace", get=LOGIN_THEN_200),
+    Row(
+        "dashboard",
+        "Mon espace : ce qui attend une action (ici : la demande d'informations)",
+        "info_requested",
+        get=cells(
+            200,
+            **group(PARTNERS_A, "200+"),
+            commission_x="200+",
+            **group(READERS, "200+"),
+        ),
+        lists=True,
+        note=(
+            "partenaires : la réponse attendue ; équipes internes : les messages non lus "
+            "(le chef de X a écrit ceux de cette demande : rien de nouveau pour lui)"
+        ),
+    ),
     Row(
         "admin_login",
         "Connexion de l'admin Wagtail (renvoie à la connexion du portail)",
@@ -771,6 +787,21 @@ ROWS += [
             superuser=403,
         ),
         note="un partenaire : son organisation ; la commission : ses établissements",
+    ),
+    Row(
+        f"{OP}get_statistics[x]",
+        "API : statistiques de l'établissement X",
+        query="establishment={x}",
+        get=cells(
+            404,
+            anon=401,
+            **group(COMMISSION_X, 200),
+            management=200,
+            superuser=403,
+        ),
+        note="un autre établissement que les siens, ou un partenaire qui en demande un : 404",
+        method="GET",
+        path=f"{V1}/statistics",
     ),
     Row(
         "referrals_api:openapi-json",

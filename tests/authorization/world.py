@@ -71,6 +71,10 @@ class World:
 
     sessions: dict = field(default_factory=dict)  # role -> session cookie, signed in once
 
+    def references(self) -> list[str]:
+        """The references of organisation A's referrals (none of which a foreign list shows)."""
+        return [o.reference for o in self.objects.values() if hasattr(o, "reference")]
+
     def client(self, role) -> Client:
         client = Client()
         if role != "anon":
