@@ -197,6 +197,12 @@ ROWS = [
         post=cells(404, admin_a="ok"),
         note="l'administrateur de l'organisation seul",
     ),
+    Row(
+        "referrals:reassign[b]",
+        "Réattribuer à un membre de l'organisation B",
+        post=cells(404, admin_a=200),
+        note="refusé : le formulaire revient, rien ne change",
+    ),
     Row("referrals:detail", "Lire une orientation", "submitted", get=REFERRAL_READERS),
     Row("referrals:print", "Version imprimable", "submitted", get=REFERRAL_READERS),
     Row(
@@ -212,6 +218,19 @@ ROWS = [
         "accepted",
         get=PARTNER_PAGE,
         note="la commission, qui lit la demande, n'a pas l'attestation : 404",
+    ),
+    Row(
+        "referrals:certificate[submitted]",
+        "Attestation d'hébergement d'une demande non acceptée",
+        "submitted",
+        get=cells(404),
+        note="rien à attester : 404 pour tous",
+    ),
+    Row(
+        "certificate_verify[inconnue]",
+        "Vérification d'une attestation, jeton forgé",
+        get=cells(404, anon=404),
+        note="« attestation inconnue », rien d'autre",
     ),
     Row(
         "certificate_verify",

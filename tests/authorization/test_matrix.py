@@ -293,6 +293,11 @@ POST_DATA = {
         "officer": w.objects["membership"].user_id,
         "second_contact": "",
     },
+    "referrals:reassign[b]": lambda w, role: {
+        "referrals": [str(w.objects["submitted"].pk)],
+        "officer": w.users["member_b"].pk,
+        "second_contact": "",
+    },
     "commission:stay_create": lambda w, role: {
         "establishment": w.x.pk,
         "place_type": "insertion",
