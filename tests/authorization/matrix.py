@@ -16,7 +16,8 @@ A cell is what the role gets:
   status **and nothing changed** in the database;
 * ``"login"``: sent to the login page;
 * ``"ok"``: the action is allowed: its effect is checked (``EFFECTS`` in ``test_matrix.py``);
-* ``"200+"``: a list or page that shows A's referral (``"200"`` on a list row: shown without it).
+* ``"200+"``: a list or page that shows A's referral (the row's object, the submitted one by
+  default); ``"200"`` on a list row: shown without any of A's referrals.
 
 This module is plain data (no Django import), so the docs can be generated from it anywhere.
 """
@@ -49,6 +50,10 @@ OBJECTS = {
     "info_requested": "demande de A à X, informations demandées",
     "declined": "demande de A refusée par X",
     "no_show": "demande de A acceptée par X, personne non venue",
+    "accepted": "demande de A acceptée par X (attestation d'hébergement délivrée)",
+    "certificate": "attestation d'hébergement de la demande acceptée",
+    "stay": "séjour à X d'une personne arrivée sans orientation",
+    "indicator": "indicateur des financeurs de X pour l'année en cours",
     "session": "séance de commission de X",
     "organisation": "organisation A",
     "invitation": "invitation en attente de A",
@@ -82,7 +87,7 @@ class Row:
     get: dict | None = None  # GET cells (None: the row has no GET, e.g. an API write)
     post: dict | None = None  # POST cells (or the API operation's own method)
     query: str = ""  # query string added to the URL
-    lists: bool = False  # a list: "200+" shows A's referral, "200" must not
+    lists: bool = False  # a list: "200+" shows A's referral, "200" none of A's
     note: str = ""
     method: str = ""  # API operations: their HTTP method
     path: str = ""  # API operations: their path in the schema
@@ -107,13 +112,36 @@ COMMISSION_AREA = cells(404, **group(COMMISSION_X, 200), commission_y=200, manag
 ROWS = [
     # --- portal ---------------------------------------------------------------------------
     Row("healthz", "Sonde de santé (base, cache, serveur)", get=ALL_200),
-    Row("dashboard", "Mon espace", get=LOGIN_THEN_200),
+    Row(
+        "dashboard",
+        "Mon espace : ce qui attend une action (ici : la demande d'informations)",
+        "info_requested",
+        get=cells(
+            200,
+            **group(PARTNERS_A, "200+"),
+            commission_x="200+",
+            **group(READERS, "200+"),
+        ),
+        lists=True,
+        note=(
+            "partenaires : la réponse attendue ; équipes internes : les messages non lus "
+            "(le chef de X a écrit ceux de cette demande : rien de nouveau pour lui)"
+        ),
+    ),
     Row(
         "admin_login",
         "Connexion de l'admin Wagtail (renvoie à la connexion du portail)",
         get=cells(302, anon=302),
     ),
     Row("choose_language", "Choisir la langue", get=cells(302, anon=302)),
+    Row("favicon", "favicon.ico (renvoie à l'icône)", get=cells(301, anon=301)),
+    Row(
+        "csp_report",
+        "Rapport de violation de la politique de sécurité du contenu (CSP)",
+        get=cells(405, anon=405),
+        post=cells(204, anon=204),
+        note="public, sans jeton CSRF : journalisé, rien n'est enregistré en base",
+    ),
     # --- partner pages ----------------------------------------------------------------------
     Row(
         "referrals:list",
@@ -135,7 +163,82 @@ ROWS = [
         post=cells(404, member_b="ok", **group(PARTNERS_A, "ok")),
         note="un partenaire crée pour sa propre organisation",
     ),
+    Row(
+        "referrals:list[csv]",
+        "Export CSV des orientations",
+        query="format=csv",
+        get=cells(
+            200,
+            **group(PARTNERS_A, "200+"),
+            **group(COMMISSION_X, "200+"),
+            **group(READERS, "200+"),
+            editor=404,
+            superuser=404,
+        ),
+        lists=True,
+        note="le fichier pour les partenaires (leur organisation) ; la page pour les autres",
+    ),
+    Row(
+        "referrals:figures",
+        "Statistiques du partenaire (son organisation)",
+        get=cells(404, member_b=200, **group(PARTNERS_A, 200)),
+    ),
+    Row(
+        "referrals:figures[a]",
+        "Statistiques de l'organisation A",
+        query="organisation={org_a}",
+        get=cells(404, **group(PARTNERS_A, 200)),
+        note="celles d'une autre organisation : 404",
+    ),
+    Row(
+        "referrals:reassign",
+        "Réattribuer des demandes (ici : la demande transmise à un collègue)",
+        get=cells(404, admin_a=200),
+        post=cells(404, admin_a="ok"),
+        note="l'administrateur de l'organisation seul",
+    ),
+    Row(
+        "referrals:reassign[b]",
+        "Réattribuer à un membre de l'organisation B",
+        post=cells(404, admin_a=200),
+        note="refusé : le formulaire revient, rien ne change",
+    ),
     Row("referrals:detail", "Lire une orientation", "submitted", get=REFERRAL_READERS),
+    Row("referrals:print", "Version imprimable", "submitted", get=REFERRAL_READERS),
+    Row(
+        "referrals:receipt",
+        "Récépissé pour la personne (page à imprimer)",
+        "submitted",
+        get=PARTNER_PAGE,
+    ),
+    Row("referrals:receipt_pdf", "Récépissé pour la personne (PDF)", "submitted", get=PARTNER_PAGE),
+    Row(
+        "referrals:certificate",
+        "Attestation d'hébergement (PDF)",
+        "accepted",
+        get=PARTNER_PAGE,
+        note="la commission, qui lit la demande, n'a pas l'attestation : 404",
+    ),
+    Row(
+        "referrals:certificate[submitted]",
+        "Attestation d'hébergement d'une demande non acceptée",
+        "submitted",
+        get=cells(404),
+        note="rien à attester : 404 pour tous",
+    ),
+    Row(
+        "certificate_verify[inconnue]",
+        "Vérification d'une attestation, jeton forgé",
+        get=cells(404, anon=404),
+        note="« attestation inconnue », rien d'autre",
+    ),
+    Row(
+        "certificate_verify",
+        "Vérification publique d'une attestation (jeton aléatoire)",
+        "certificate",
+        get=ALL_200,
+        note="ni nom ni date de naissance sur cette page",
+    ),
     Row(
         "referrals:edit",
         "Modifier un brouillon",
@@ -251,6 +354,13 @@ ROWS = [
         note="chaque action × rôle : tests/referrals/test_commission_views.py",
     ),
     Row(
+        "commission:legacy_act",
+        "Ancienne adresse (anglaise) d'une action : redirection permanente",
+        "submitted",
+        get=cells(301),
+        note="ne lit pas la demande : l'adresse française décide (404 si elle n'est pas vôtre)",
+    ),
+    Row(
         "commission:act[accept]",
         "Action de la commission : avis favorable",
         "submitted",
@@ -284,7 +394,45 @@ ROWS = [
         "session",
         get=cells(404, **group(COMMISSION_X, 200), management=200),
     ),
+    Row("commission:stays", "Séjours en cours et occupation", get=COMMISSION_AREA),
+    Row(
+        "commission:stay_create",
+        "Enregistrer une arrivée sans orientation (à X)",
+        get=cells(404, head_x=200),
+        post=cells(404, head_x="ok"),
+        note="le chef d'établissement seul",
+    ),
+    Row(
+        "commission:stay_departure",
+        "Enregistrer la sortie d'un séjour sans orientation",
+        "stay",
+        get=cells(404, head_x=200),
+        post=cells(404, head_x="ok"),
+        note="le chef d'établissement seul ; la commission de X lit le séjour mais : 404",
+    ),
     Row("commission:figures", "Bilan annuel", get=COMMISSION_AREA),
+    Row(
+        "commission:figures[csv]",
+        "Bilan annuel : export CSV (ses établissements)",
+        query="format=csv",
+        get=COMMISSION_AREA,
+    ),
+    Row(
+        "commission:figures[lignes-csv]",
+        "Bilan annuel : export ligne à ligne pseudonymisé",
+        query="format=lignes-csv",
+        get=cells(404, management=200),
+        note="la direction seule",
+    ),
+    Row(
+        "commission:indicators",
+        "Indicateurs des financeurs de X (année en cours)",
+        "indicator",
+        query="programme={x}&year={year}",
+        get=cells(404, management=200),
+        post=cells(404, management="ok"),
+        note="fixés par la direction seule",
+    ),
     Row(
         "commission:figures[x]",
         "Bilan annuel de l'établissement X",
@@ -334,6 +482,13 @@ ROWS = [
         "Membres de l'organisation",
         "organisation",
         get=cells(404, admin_a=200, superuser=200),
+    ),
+    Row(
+        "accounts:security",
+        "Exiger la double authentification des membres",
+        "organisation",
+        get=ONLY_POST,
+        post=cells(404, admin_a="ok", superuser="ok"),
     ),
     Row(
         "accounts:invite",
@@ -479,6 +634,10 @@ API_READERS = cells(
 )
 
 
+API_PARTNER_ACTION = cells(404, anon=401, superuser=403, **group(PARTNERS_A, "ok"))
+API_PARTNER_READ = cells(404, anon=401, superuser=403, **group(PARTNERS_A, 200))
+
+
 def api(key, what, method, path, obj="", get=None, post=None, note=""):
     return Row(key, what, obj, get=get, post=post, method=method, path=path, note=note)
 
@@ -557,6 +716,111 @@ ROWS += [
         f"{V1}/referrals/{{referral_id}}/events",
         "submitted",
         get=API_READERS,
+    ),
+    api(
+        f"{OP}answer_info",
+        "API : répondre à une demande d'informations",
+        "POST",
+        f"{V1}/referrals/{{referral_id}}/answer",
+        "info_requested",
+        post=API_PARTNER_ACTION,
+    ),
+    api(
+        f"{OP}contest_decline",
+        "API : contester un avis défavorable",
+        "POST",
+        f"{V1}/referrals/{{referral_id}}/contest",
+        "declined",
+        post=API_PARTNER_ACTION,
+    ),
+    api(
+        f"{OP}change_release_date",
+        "API : changer la date de sortie",
+        "POST",
+        f"{V1}/referrals/{{referral_id}}/release-date",
+        "submitted",
+        post=API_PARTNER_ACTION,
+    ),
+    api(
+        f"{OP}list_documents",
+        "API : lister les documents",
+        "GET",
+        f"{V1}/referrals/{{referral_id}}/documents",
+        "submitted",
+        get=API_READERS,
+    ),
+    api(
+        f"{OP}upload_document",
+        "API : joindre un document (multipart)",
+        "POST",
+        f"{V1}/referrals/{{referral_id}}/documents",
+        "submitted",
+        post=API_PARTNER_ACTION,
+        note="la commission, qui lit la demande, n'y joint rien : 404",
+    ),
+    api(
+        f"{OP}get_certificate",
+        "API : lire l'attestation d'hébergement",
+        "GET",
+        f"{V1}/referrals/{{referral_id}}/certificate",
+        "accepted",
+        get=API_PARTNER_READ,
+    ),
+    api(
+        f"{OP}get_certificate_pdf",
+        "API : attestation d'hébergement (PDF)",
+        "GET",
+        f"{V1}/referrals/{{referral_id}}/certificate.pdf",
+        "accepted",
+        get=API_PARTNER_READ,
+    ),
+    Row(
+        f"{OP}list_changes",
+        "API : changements depuis un instant",
+        query="updated_since=2020-01-01T00:00:00Z",
+        get=cells(
+            200,
+            anon=401,
+            **group(PARTNERS_A, "200+"),
+            **group(COMMISSION_X, "200+"),
+            **group(READERS, "200+"),
+            superuser=403,
+        ),
+        lists=True,
+        method="GET",
+        path=f"{V1}/changes",
+    ),
+    api(
+        f"{OP}get_statistics",
+        "API : statistiques",
+        "GET",
+        f"{V1}/statistics",
+        get=cells(
+            404,
+            anon=401,
+            member_b=200,
+            **group(PARTNERS_A, 200),
+            **group(COMMISSION_X, 200),
+            commission_y=200,
+            management=200,
+            superuser=403,
+        ),
+        note="un partenaire : son organisation ; la commission : ses établissements",
+    ),
+    Row(
+        f"{OP}get_statistics[x]",
+        "API : statistiques de l'établissement X",
+        query="establishment={x}",
+        get=cells(
+            404,
+            anon=401,
+            **group(COMMISSION_X, 200),
+            management=200,
+            superuser=403,
+        ),
+        note="un autre établissement que les siens, ou un partenaire qui en demande un : 404",
+        method="GET",
+        path=f"{V1}/statistics",
     ),
     Row(
         "referrals_api:openapi-json",

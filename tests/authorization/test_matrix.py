@@ -31,7 +31,7 @@ from tests.referrals.test_partner_views import form_data
 
 from . import matrix, render
 from . import world as world_module
-from .matrix import ROLES, ROWS, WAGTAIL_V3
+from .matrix import ROLES, ROWS, SIGNED_IN, WAGTAIL_V3
 
 pytestmark = pytest.mark.django_db
 
@@ -136,7 +136,7 @@ def test_every_api_operation_has_a_row():
     )
     rows = {row.key: row for row in ROWS if row.method}
     for key, row in rows.items():
-        method, path = found[key].split(" ", 1)
+        method, path = found[row.name].split(" ", 1)
         assert (row.method, row.path) == (method, path), f"{key}: the schema says {found[key]}"
 
 
@@ -185,7 +185,11 @@ def _argument(name, row, world):
         "membership_id": lambda: world.objects["membership"].pk,
         "action": lambda: "accept" if row.key.endswith("[accept]") else Action.REQUEST_INFO,
         "document": lambda: "ordre-du-jour",
-        "token": lambda: world.objects["invitation_token"],
+        "token": lambda: (
+            world.objects["certificate"].token
+            if row.obj == "certificate"
+            else world.objects["invitation_token"]
+        ),
         "code": lambda: "en",
         "referral_id": lambda: obj.pk,
     }
@@ -206,7 +210,7 @@ def url_for(row, world) -> str:
         names = re.findall(r"<(?:\w+:)?(\w+)>|\(\?P<(\w+)>", route)
         names = [a or b for a, b in names]
         url = reverse(row.name, kwargs={n: _argument(n, row, world) for n in names})
-    query = row.query.format(x=world.x.pk)
+    query = row.query.format(x=world.x.pk, year=TODAY().year, org_a=world.org_a.pk)
     return url + (f"?{query}" if query else "")
 
 
@@ -230,6 +234,8 @@ def _person(referral, **changes):
 def _referral(world, key):
     return Referral.objects.get(pk=world.objects[key].pk)
 
+
+API = "referrals_api:referrals_api_router_"
 
 POST_DATA = {
     "referrals:create": lambda w, role: form_data(w.x),
@@ -281,6 +287,49 @@ POST_DATA = {
     },
     "accounts:switch_organisation": lambda w, role: {"organisation": w.org_a.pk},
     "accounts:invite": lambda w, role: {"email": "nouvelle@exemple.test", "role": "member"},
+    "accounts:security": lambda w, role: {"require_mfa": "on"},
+    "referrals:reassign": lambda w, role: {
+        "referrals": [str(w.objects["submitted"].pk)],
+        "officer": w.objects["membership"].user_id,
+        "second_contact": "",
+    },
+    "referrals:reassign[b]": lambda w, role: {
+        "referrals": [str(w.objects["submitted"].pk)],
+        "officer": w.users["member_b"].pk,
+        "second_contact": "",
+    },
+    "commission:stay_create": lambda w, role: {
+        "establishment": w.x.pk,
+        "place_type": "insertion",
+        "arrival_date": (TODAY() - timedelta(days=2)).isoformat(),
+        "birth_year": "1980",
+        "gender": "",
+        "measure": "",
+    },
+    "commission:stay_departure": lambda w, role: {
+        "departure_date": TODAY().isoformat(),
+        "exit_kind": "logement_autonome",
+    },
+    "commission:indicators": lambda w, role: {
+        "form-TOTAL_FORMS": "1",
+        "form-INITIAL_FORMS": "1",
+        "form-MIN_NUM_FORMS": "0",
+        "form-MAX_NUM_FORMS": "1000",
+        "form-0-id": w.objects["indicator"].pk,
+        "form-0-order": "0",
+        "form-0-label": "Bénéficiaires accueillis",
+        "form-0-measure": "beneficiaries",
+        "form-0-unit": "nombre",
+        "form-0-objective": "15",
+        "form-0-manual_result": "",
+    },
+    "csp_report": lambda w, role: {
+        "csp-report": {
+            "document-uri": "https://portail.exemple.test/orientations/",
+            "violated-directive": "script-src-elem",
+            "blocked-uri": "inline",
+        }
+    },
     "accounts:notifications": lambda w, role: {"daily_digest": "True"},
     "accounts:tokens": lambda w, role: {"name": "Logiciel du SPIP"},
     "referrals_api:referrals_api_router_create_referral": lambda w, role: valid_body(w.x),
@@ -288,7 +337,20 @@ POST_DATA = {
         "reason": "autre_solution"
     },
     "referrals_api:referrals_api_router_post_message": lambda w, role: {"body": "Bonjour."},
+    f"{API}answer_info": lambda w, role: {"message": "Voici le jugement demandé."},
+    f"{API}contest_decline": lambda w, role: {"message": "Sa situation a changé."},
+    f"{API}change_release_date": lambda w, role: {
+        "release_date": (TODAY() + timedelta(days=41)).isoformat(),
+        "comment": "",
+    },
+    f"{API}upload_document": lambda w, role: {
+        "kind": "decision",
+        "file": SimpleUploadedFile("piece-api.pdf", world_module.minimal_pdf(), "application/pdf"),
+    },
 }
+# Rows whose POST is not a form: a JSON body of this content type, or multipart for an API.
+POST_CONTENT_TYPES = {"csp_report": "application/csp-report"}
+MULTIPART_API = {f"{API}upload_document"}
 
 
 def _last_action(world, key):
@@ -379,6 +441,44 @@ EFFECTS = {
         apps.get_model("wagtailcore.APIToken").objects.get(pk=w.objects["token"].pk).revoked_at
         is not None
     ),
+    "accounts:security": lambda w, role, r: (
+        apps.get_model("accounts.Organisation").objects.get(pk=w.org_a.pk).require_mfa
+    ),
+    "referrals:reassign": lambda w, role, r: (
+        _referral(w, "submitted").officer_id == w.objects["membership"].user_id
+    ),
+    "commission:stay_create": lambda w, role, r: (
+        apps.get_model("referrals.Stay")
+        .objects.filter(
+            referral=None, establishment=w.x, birth_year=1980, recorded_by=w.users[role]
+        )
+        .exists()
+    ),
+    "commission:stay_departure": lambda w, role, r: (
+        apps.get_model("referrals.Stay").objects.get(pk=w.objects["stay"].pk).departure_date
+        == TODAY()
+    ),
+    "commission:indicators": lambda w, role, r: (
+        apps.get_model("referrals.FunderIndicator")
+        .objects.get(pk=w.objects["indicator"].pk)
+        .objective
+        == 15
+    ),
+    f"{API}answer_info": lambda w, role, r: (
+        r.status_code == 200 and _referral(w, "info_requested").status == Status.SUBMITTED
+    ),
+    f"{API}contest_decline": lambda w, role, r: (
+        r.status_code == 200 and _referral(w, "declined").status == Status.UNDER_REVIEW
+    ),
+    f"{API}change_release_date": lambda w, role, r: (
+        _referral(w, "submitted").release_date == TODAY() + timedelta(days=41)
+    ),
+    f"{API}upload_document": lambda w, role, r: (
+        r.status_code == 201
+        and _referral(w, "submitted")
+        .attachments.filter(uploaded_by=w.users[role], original_name="piece-api.pdf")
+        .exists()
+    ),
     "referrals_api:referrals_api_router_create_referral": lambda w, role, r: (
         r.status_code == 201
         and Referral.objects.filter(pk=r.json()["id"], organisation=_user_org(w, role)).exists()
@@ -444,12 +544,17 @@ def request(world, row, role, method):
             headers["HTTP_AUTHORIZATION"] = f"Bearer {world.tokens[role]}"
         if method != "GET":
             body = POST_DATA.get(row.key, lambda w, r: {})(world, role)
+            if row.key in MULTIPART_API:
+                return client.post(url, body, **headers)
             return client.generic(
                 method, url, data=json.dumps(body), content_type="application/json", **headers
             )
         return client.get(url, **headers)
     if method == "POST":
-        return client.post(url, POST_DATA.get(row.key, lambda w, r: {})(world, role))
+        body = POST_DATA.get(row.key, lambda w, r: {})(world, role)
+        if row.key in POST_CONTENT_TYPES:
+            return client.post(url, json.dumps(body), content_type=POST_CONTENT_TYPES[row.key])
+        return client.post(url, body)
     return client.get(url)
 
 
@@ -460,7 +565,11 @@ def outcome(world, row, role, response, expected) -> str:
     if status == 302 and response["Location"].startswith(login) and expected == "login":
         return "login"
     if expected == "200+" or (row.lists and expected == 200 and status == 200):
-        shown = world.objects["submitted"].reference in response.content.decode()
+        content = response.content.decode()
+        if expected == "200+":
+            shown = world.objects[row.obj or "submitted"].reference in content
+        else:  # a list that must show none of A's referrals
+            shown = any(reference in content for reference in world.references())
         return "200+" if status == 200 and shown else status
     return status
 
@@ -509,6 +618,27 @@ def test_post(world, row):
                     wrong[role] = f"expected {expected} and no change, got {actual} {changed}"
             transaction.set_rollback(True)
     assert not wrong, f"{method} {row.key}: {wrong}"
+
+
+def test_the_world_satisfies_enforced_mfa_as_the_middleware_checks_it(world):
+    """MFA is enforced (`accounts.security`) for the internal team, organisation admins and
+    superusers: the world's users are enrolled, which is what `SecurityMiddleware` checks (an
+    authenticator, not a flag in the session). Without one, the same user is sent to set it up
+    before any portal page."""
+    from allauth.mfa.models import Authenticator
+
+    from accounts import security
+
+    must = {role for role, user in world.users.items() if security.mfa_required(user)}
+    assert must == set(SIGNED_IN) - {"member_a", "member_b"}
+    assert all(security.has_mfa(user) for user in world.users.values())
+    for role in ("head_x", "admin_a"):
+        with transaction.atomic():
+            Authenticator.objects.filter(user=world.users[role]).delete()
+            response = world.client(role).get(reverse("dashboard"))
+            transaction.set_rollback(True)
+        assert response.status_code == 302, role
+        assert response["Location"] == reverse("mfa_index"), role
 
 
 # --------------------------------------------------------------------------------------------

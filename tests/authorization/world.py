@@ -16,10 +16,12 @@ from django.utils import timezone
 from wagtail.documents import get_document_model
 from wagtail.models import APIToken
 
-from accounts import invitations
+from accounts import invitations, security
 from accounts.models import InternalRole, Membership
 from referrals import workflow
-from referrals.choices import Status
+from referrals.choices import IndicatorMeasure, Status
+from referrals.documents import certificates
+from referrals.models import FunderIndicator
 from tests.factories import MembershipFactory, OrganisationFactory, UserFactory
 from tests.referrals.factories import (
     CommissionSessionFactory,
@@ -69,6 +71,10 @@ class World:
 
     sessions: dict = field(default_factory=dict)  # role -> session cookie, signed in once
 
+    def references(self) -> list[str]:
+        """The references of organisation A's referrals (none of which a foreign list shows)."""
+        return [o.reference for o in self.objects.values() if hasattr(o, "reference")]
+
     def client(self, role) -> Client:
         client = Client()
         if role != "anon":
@@ -106,9 +112,11 @@ def build() -> World:
     world.users["superuser"] = UserFactory(is_superuser=True, is_staff=True)
     assert set(world.users) == set(ROLES) - {"anon"}
     for role, user in world.users.items():
-        # Everyone is enrolled in MFA, as internal staff must be: the matrix is about
-        # authorization, not about the MFA stages.
+        # Everyone is enrolled in MFA, as internal staff and organisation admins must be
+        # (`accounts.security`): the matrix is about authorization, not about the MFA stages.
+        # The middleware asks for an enrolled authenticator, which this is.
         TOTP.activate(user, TOTP_SECRET)
+        assert security.has_mfa(user)
         world.tokens[role] = APIToken.create_token(user=user, name=f"matrice {role}")[1]
         client = Client()
         client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
@@ -126,6 +134,34 @@ def build() -> World:
     upload.detected_type = "application/pdf"
     objects["attachment"] = workflow.add_attachment(
         objects["submitted"], actor(a), upload, "decision"
+    )
+    objects["accepted"] = ReferralFactory(
+        membership=a, target=world.x, status=Status.ACCEPTED, commission=head
+    )
+    # The partner downloaded its housing certificate once: the verification page's token.
+    objects["certificate"] = certificates.current_certificate(
+        objects["accepted"], world.users["member_a"]
+    )
+    # A resident of X who arrived without referral, entered by its head.
+    objects["stay"] = workflow.record_arrival_without_referral(
+        actor(head),
+        establishment=world.x,
+        place_type="insertion",
+        arrival_date=timezone.localdate() - timedelta(days=30),
+        birth_year=1990,
+        gender="homme",
+        measure="",
+        justice_public=True,
+    )
+    # A funders' indicator of X for this year, set by management.
+    objects["indicator"] = FunderIndicator.objects.create(
+        programme=world.x,
+        year=timezone.localdate().year,
+        label="Bénéficiaires accueillis",
+        measure=IndicatorMeasure.BENEFICIARIES,
+        unit="nombre",
+        objective=12,
+        updated_by=world.users["management"],
     )
     objects["session"] = CommissionSessionFactory(
         establishment=world.x, date=timezone.localdate() + timedelta(days=3)
@@ -155,10 +191,16 @@ FINGERPRINT_MODELS = (
     "referrals.InternalNote",
     "referrals.Attachment",
     "referrals.CommissionSession",
+    "referrals.Stay",
+    "referrals.Certificate",
+    "referrals.ReferralSeen",
+    "referrals.FunderIndicator",
     "accounts.User",
     "accounts.Membership",
     "accounts.Invitation",
     "accounts.Organisation",
+    "accounts.InternalRole",
+    "accounts.APITokenExpiry",
     "wagtailcore.APIToken",
     "wagtailcore.Page",
     "wagtailcore.Site",
