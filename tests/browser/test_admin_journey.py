@@ -5,16 +5,20 @@ violation reported on the console fails the journey (tests/browser/conftest.py).
 from playwright.sync_api import expect
 
 from tests.factories import PASSWORD, EstablishmentPageFactory, UserFactory
+from tests.utils import enrol_totp, totp_code
 
 
 def test_editor_changes_an_establishment_page_in_the_admin(page):
-    UserFactory(email="superadmin@ilot.test", is_superuser=True, is_staff=True)
+    superuser = UserFactory(email="superadmin@ilot.test", is_superuser=True, is_staff=True)
+    secret = enrol_totp(superuser)  # a superuser must use MFA
     establishment = EstablishmentPageFactory(title="CHRS Chemin Vert")
 
     page.goto("/compte/login/?next=/admin/")
     page.locator("input[name=login]").fill("superadmin@ilot.test")
     page.locator("input[name=password]").fill(PASSWORD)
     page.get_by_role("button", name="Se connecter").click()
+    page.locator("input[name=code]").fill(totp_code(secret))
+    page.locator("input[name=code]").press("Enter")
     expect(page.locator("#wagtail")).to_be_visible()
 
     page.goto(f"/admin/pages/{establishment.pk}/edit/")

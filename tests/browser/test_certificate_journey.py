@@ -73,7 +73,7 @@ def test_officer_downloads_the_certificate_and_the_clerk_verifies_it(
     head_page.goto(f"/orientations/{referral.pk}/")
     head_page.get_by_role("link", name="Annuler l'admission").click()
     head_page.get_by_label("Motif").select_option("maintien_detention")
-    head_page.get_by_role("button", name="Enregistrer").click()
+    head_page.get_by_role("button", name="Annuler l'admission").click()
     expect(head_page.get_by_text("Annulée").first).to_be_visible()
 
     clerk.reload()

@@ -18,6 +18,7 @@ from tests.referrals.factories import (
     ReferralFactory,
     commission_member,
 )
+from tests.utils import enrol_totp
 
 
 def occupied(page, establishment, place_type="insertion"):
@@ -46,7 +47,7 @@ def test_schedule_decide_print_arrive_leave_and_occupancy(
 
     # 1. The member schedules it: the form proposes the next session, named with its
     #    establishment.
-    sign_in(page, member.user.email)
+    sign_in(page, member.user.email, enrol_totp(member.user))
     page.goto(f"/orientations/{referral.pk}/")
     page.get_by_role("link", name="Inscrire en commission").click()
     expect(page).to_have_url(re.compile("/inscrire-en-commission/$"))
@@ -60,7 +61,7 @@ def test_schedule_decide_print_arrive_leave_and_occupancy(
     # 2. The head decides in the session; a first try without a date shows the error summary,
     #    focused, whose link leads to the field.
     head_page = new_page(browser, live_server)
-    sign_in(head_page, head.user.email)
+    sign_in(head_page, head.user.email, enrol_totp(head.user))
     head_page.goto(f"/commission/seances/{session.pk}/")
     head_page.get_by_role("link", name=f"Favorable — {referral.reference}", exact=True).click()
     expect(head_page.get_by_label("Séance de commission")).to_have_value(str(session.pk))
@@ -143,7 +144,7 @@ def test_the_queue_on_a_phone_and_an_arrival_without_referral(
         base_url=live_server.url, locale="fr-FR", viewport={"width": 375, "height": 800}
     )
     phone = context.new_page()
-    sign_in(phone, head.user.email)
+    sign_in(phone, head.user.email, enrol_totp(head.user))
     phone.goto("/commission/")
     expect(phone.get_by_role("heading", name="Nouvelles demandes")).to_be_visible()
     scroll = phone.evaluate("document.documentElement.scrollWidth")

@@ -7,9 +7,10 @@ from playwright.sync_api import expect
 
 from accounts.models import Membership
 from referrals.models import Referral
-from tests.browser.test_referral_journey import sign_in
+from tests.browser.test_commission_journey import sign_in
 from tests.factories import MembershipFactory
 from tests.referrals.factories import EstablishmentFactory, ReferralFactory
+from tests.utils import enrol_totp
 
 PHONE = {"width": 375, "height": 740}
 
@@ -80,7 +81,7 @@ def test_phone_width_lists_and_members_page_do_not_overflow(page, assert_accessi
         MembershipFactory(organisation=admin.organisation)
         ReferralFactory(membership=admin, target=chemin_vert, submitted=True)
     page.set_viewport_size(PHONE)
-    sign_in(page, admin.user.email)
+    sign_in(page, admin.user.email, enrol_totp(admin.user))
 
     page.goto("/orientations/")
     # One card per referral, its cells labelled (the labels are read out too).
@@ -108,7 +109,7 @@ def test_duplicate_warning_and_reassignment_pages(page, assert_accessible):
     existing = ReferralFactory(
         membership=colleague, target=chemin_vert, submitted=True, last_name="Keïta-Diallo"
     )
-    sign_in(page, admin.user.email)
+    sign_in(page, admin.user.email, enrol_totp(admin.user))
 
     # Reassign the colleague's referral to the admin.
     page.goto(f"/orientations/reattribuer/?de={colleague.user_id}")
