@@ -14,6 +14,7 @@ StreamFields and images are shown as ``cms.api.schemas`` describes.
 import functools
 
 from django.apps import apps
+from django.db import IntegrityError, transaction
 from django.http import HttpResponsePermanentRedirect
 from django.urls import Resolver404, re_path, resolve
 from django.utils.translation import gettext as _
@@ -176,6 +177,33 @@ def bounded_pagination(view):
     return wrapper
 
 
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def constraints_as_client_errors(view):
+    """A write that the database refuses (Wagtail's create path validates only the fields it is
+    given, so a snippet posted without a required field reaches a NOT NULL constraint) is the
+    client's error: a 422 problem in French, the transaction rolled back, never a 500."""
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if request.method in SAFE_METHODS:
+            return view(request, *args, **kwargs)
+        try:
+            with transaction.atomic():
+                return view(request, *args, **kwargs)
+        except IntegrityError:
+            return problem_response(
+                status=422,
+                detail=_(
+                    "Données incomplètes ou contradictoires : un champ obligatoire manque ou une "
+                    "valeur est déjà utilisée. Rien n'a été enregistré."
+                ),
+            )
+
+    return wrapper
+
+
 def v3_urls():
     """``include()``-able URLs of the Wagtail API v3 (see the module's docstring)."""
     patterns, app_name, namespace = v3_api.urls
@@ -186,6 +214,6 @@ def v3_urls():
             pattern.callback = strict_parameters(pattern.callback, accepted)
         if "_id>" in str(pattern.pattern):
             pattern.callback = numeric_identifiers(pattern.callback)
-        pattern.callback = bounded_pagination(pattern.callback)
+        pattern.callback = constraints_as_client_errors(bounded_pagination(pattern.callback))
     patterns.append(re_path(r"^.*$", not_found))
     return patterns, app_name, namespace

@@ -603,3 +603,21 @@ def test_every_demo_page_serialises(client):
     navigation = client.get("/api/v3/site/navigation/").json()
     assert navigation["items"]
     assert client.get("/api/data-inclusion/v1/services/").json()["total"] > 5
+
+
+def test_a_snippet_written_without_a_required_field_is_a_422_and_nothing_is_saved(client, editor):
+    """Wagtail validates only the fields it is given: the database's refusal is the client's
+    error (cms.api.v3.constraints_as_client_errors), not a server error."""
+    from cms.models import KeyFigure
+
+    editor.is_superuser = True
+    editor.save()
+    response = client.post(
+        "/api/v3/snippets/cms.KeyFigure/",
+        data={"type": "cms.KeyFigure", "label": "personnes accueillies", "value": "113"},
+        content_type="application/json",
+        **bearer(editor),
+    )
+    assert response.status_code == 422, response.content
+    assert "Rien n'a été enregistré" in response.json()["detail"]
+    assert not KeyFigure.objects.exists()
