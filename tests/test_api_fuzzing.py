@@ -14,7 +14,8 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.generation.hypothesis.reporting import UnsatisfiableSchema
 from wagtail.models import APIToken
 
-from tests.factories import MembershipFactory, home_page
+from accounts.models import InternalRole
+from tests.factories import InternalRoleFactory, MembershipFactory, home_page
 from tests.referrals.factories import ReferralFactory
 
 pytestmark = pytest.mark.django_db
@@ -77,3 +78,25 @@ def test_partner_api_never_fails(wsgi_app, token):
 def test_cms_and_site_api_reads_never_fail(wsgi_app, token):
     fuzz(wsgi_app, "/api/v3/openapi.json", methods=("GET",))
     fuzz(wsgi_app, "/api/v3/site/openapi.json", methods=("GET",))
+
+
+@pytest.fixture
+def editor_token(db):
+    """An editor of L'Îlot's team with every Wagtail permission (a superuser), so that the
+    writes go as far as they can."""
+    role = InternalRoleFactory(role=InternalRole.Role.EDITOR)
+    user = role.membership.user
+    user.is_superuser = True
+    user.save()
+    home_page()
+    _token, plaintext = APIToken.create_token(user=user, name="Outil éditorial")
+    return plaintext
+
+
+def test_cms_api_writes_never_fail(wsgi_app, editor_token):
+    fuzz(
+        wsgi_app,
+        "/api/v3/openapi.json",
+        headers={"Authorization": f"Bearer {editor_token}"},
+        methods=("POST", "PUT", "PATCH", "DELETE"),
+    )

@@ -152,12 +152,13 @@ def not_found(request, *args, **kwargs):
 
 
 def numeric_identifiers(view):
-    """``/pages/abc/`` is a malformed path: 404, not a validation error."""
+    """``/pages/abc/`` is a malformed path: 404, not a validation error (our snippets' keys are
+    numbers too)."""
 
     @functools.wraps(view)
     def wrapper(request, *args, **kwargs):
         for name, value in kwargs.items():
-            if name.endswith("_id") and not str(value).isdigit():
+            if (name.endswith("_id") or name == "pk") and not str(value).isdigit():
                 return not_found(request)
         return view(request, *args, **kwargs)
 
@@ -212,7 +213,7 @@ def v3_urls():
         accepted = STRICT_VIEWS.get(getattr(pattern, "name", None))
         if accepted is not None:
             pattern.callback = strict_parameters(pattern.callback, accepted)
-        if "_id>" in str(pattern.pattern):
+        if "_id>" in str(pattern.pattern) or "<pk>" in str(pattern.pattern):
             pattern.callback = numeric_identifiers(pattern.callback)
         pattern.callback = constraints_as_client_errors(bounded_pagination(pattern.callback))
     patterns.append(re_path(r"^.*$", not_found))
