@@ -520,7 +520,7 @@ def test_print_view_is_journaled_and_foreign_is_404(client, officer, chemin_vert
     referral = ReferralFactory(membership=officer, target=chemin_vert, declined=True)
     page = text(client.get(reverse("referrals:print", args=[referral.pk])))
     assert referral.reference in page and "Pas de place à la date de sortie." in page
-    assert "window.print()" in page
+    assert "data-print" in page and "portal/js/print.js" in page
     log = AccessLog.objects.get(action=AccessLog.Action.PRINT)
     assert (log.referral_id, log.user) == (referral.pk, officer.user)
     foreign = ReferralFactory(target=chemin_vert, submitted=True)
