@@ -31,6 +31,7 @@ from ..permissions import (
 from .definitions import (
     DEFINITIONS,
     MAX_PERIOD_DAYS,
+    EstablishmentFigures,
     Figures,
     Period,
     PeriodFigures,
@@ -205,7 +206,7 @@ def figures_view(request):
             "period": period,
             "year": period.start.year,
             "result": result,
-            "overview": _overview(result) if len(result.establishments) > 1 else None,
+            "overview": _overview(result, months) if len(result.establishments) > 1 else None,
             "previous": previous,
             "sections": [
                 {
@@ -260,10 +261,14 @@ def _section(establishment, result: PeriodFigures, previous, months, indicators)
     }
 
 
-def _overview(result: PeriodFigures) -> dict:
+def _overview(result: PeriodFigures, months) -> dict:
     total = result.total
     columns = columns_for(total)
+    association = EstablishmentFigures(
+        0, _("L'Îlot"), total=total, by_month=result.breakdown("by_month")
+    )
     return {
+        "charts": charts(association, months) if total.processed or total.received else [],
         "columns": columns,
         "rows": [(e, counts(e.total, columns)) for e in result.establishments],
         "total": counts(total, columns),

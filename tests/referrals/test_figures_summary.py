@@ -1,5 +1,6 @@
 """The printable one-page summary of an establishment's figures, as PDF (WeasyPrint, through
-`documents.pdf.render_pdf`): the 2019 La Passerelle headline figures are in it."""
+`documents.pdf.render_pdf`): the 2019 La Passerelle headline figures are in it; and the charts
+of the association as a whole on management's overview."""
 
 import io
 import re
@@ -56,3 +57,15 @@ def test_the_summary_pdf_is_one_establishments(client, passerelle_2019):
     assert (
         client.get(URL, {"year": 2019, "establishment": 999999, "format": "pdf"}).status_code == 404
     )
+
+
+def test_the_overview_charts_the_association_as_a_whole(client, passerelle_2019):
+    login(client, management_member().user)
+    page = client.get(URL, {"year": 2019}).content.decode()
+    # 53 requests at La Passerelle, 3 of them decided again at Les Augustins after their
+    # re-orientation (the overview says so), 47 favourable, 24 arrived.
+    funnel = re.search(r'<desc id="chart-association-entonnoir-desc">([^<]*)</desc>', page)
+    assert funnel.group(1) == "Reçues : 53, Traitées : 56, Favorables : 47, Accueillies : 24"
+    outcomes = re.search(r'<desc id="chart-association-suites-desc">([^<]*)</desc>', page)
+    assert outcomes.group(1).startswith("Accueillies : 24, Réorientées : 3, Absentes : 20")
+    assert 'id="chart-association-mois-title"' in page
