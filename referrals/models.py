@@ -372,6 +372,14 @@ class Referral(models.Model):
         )
         if kwargs.get("update_fields") is not None:
             kwargs["update_fields"] = {*kwargs["update_fields"], "identity_key"}
+        elif not self._state.adding and not kwargs.get("force_insert"):
+            # The facts (`fact_*`) are written by `facts.refresh` only: a copy of the referral
+            # loaded before an event never writes back stale facts.
+            kwargs["update_fields"] = [
+                f.name
+                for f in self._meta.concrete_fields
+                if not f.primary_key and not f.name.startswith("fact_")
+            ]
         super().save(*args, **kwargs)
 
     @property

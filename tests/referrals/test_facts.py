@@ -194,3 +194,15 @@ def test_recomputing_from_the_events_changes_nothing_and_anonymisation_keeps_the
     assert {r.pk: kept(r) for r in referrals} == before
     facts.refresh()  # and the anonymised history still says the same
     assert {r.pk: kept(r) for r in referrals} == before
+
+
+def test_a_stale_copy_saved_later_does_not_overwrite_the_facts():
+    referral = ReferralFactory(accepted=True)
+    stale = Referral.objects.get(pk=referral.pk)
+    workflow.perform(
+        referral, A.RECORD_ARRIVAL, actor(head_of(referral.target)), arrival_date=date.today()
+    )
+    stale.wishes = "Revoir ma fille."
+    stale.save()
+    assert kept(referral)["fact_outcome"] == A.RECORD_ARRIVAL
+    assert_facts_follow_events(referral)
