@@ -298,6 +298,24 @@ class Referral(models.Model):
     last_reminder_at = models.DateTimeField(null=True, blank=True, editable=False)
     anonymised_at = models.DateTimeField(_("anonymisée le"), null=True, blank=True, editable=False)
 
+    # The facts the figures read (`referrals/facts.py`): derived from the events by the
+    # workflow, never edited.
+    fact_first_decision_at = models.DateTimeField(null=True, blank=True, editable=False)
+    fact_accepted = models.BooleanField(default=False, editable=False)
+    fact_declined = models.BooleanField(default=False, editable=False)
+    fact_decline_reason = models.CharField(max_length=40, blank=True, editable=False)
+    fact_outcome = models.CharField(max_length=40, blank=True, editable=False)
+    fact_outcome_at = models.DateTimeField(null=True, blank=True, editable=False)
+    fact_outcome_reason = models.CharField(max_length=40, blank=True, editable=False)
+    fact_arrival_date = models.DateField(null=True, blank=True, editable=False)
+    fact_reoriented_to = models.IntegerField(null=True, blank=True, editable=False)
+    fact_day_centre = models.BooleanField(default=False, editable=False)
+    fact_reoriented_arrived = models.BooleanField(default=False, editable=False)
+    fact_copy_of_accepted = models.BooleanField(default=False, editable=False)
+    fact_closed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    fact_closing = models.CharField(max_length=40, blank=True, editable=False)
+    fact_closing_at = models.DateTimeField(null=True, blank=True, editable=False)
+
     objects = ReferralQuerySet.as_manager()
 
     class Meta:
@@ -330,6 +348,17 @@ class Referral(models.Model):
             ),
             # The statistics: referrals received in a period.
             models.Index(fields=["submitted_at"], name="referral_submitted_idx"),
+            # ... first decided, and withdrawn / expired / closed, in a period (the facts).
+            models.Index(
+                fields=["fact_first_decision_at"],
+                condition=models.Q(fact_first_decision_at__isnull=False),
+                name="referral_fact_decision_idx",
+            ),
+            models.Index(
+                fields=["fact_closing_at"],
+                condition=models.Q(fact_closing_at__isnull=False),
+                name="referral_fact_closing_idx",
+            ),
         ]
 
     def __str__(self):
@@ -343,6 +372,14 @@ class Referral(models.Model):
         )
         if kwargs.get("update_fields") is not None:
             kwargs["update_fields"] = {*kwargs["update_fields"], "identity_key"}
+        elif not self._state.adding and not kwargs.get("force_insert"):
+            # The facts (`fact_*`) are written by `facts.refresh` only: a copy of the referral
+            # loaded before an event never writes back stale facts.
+            kwargs["update_fields"] = [
+                f.name
+                for f in self._meta.concrete_fields
+                if not f.primary_key and not f.name.startswith("fact_")
+            ]
         super().save(*args, **kwargs)
 
     @property

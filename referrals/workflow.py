@@ -17,7 +17,7 @@ from django.views.decorators.debug import sensitive_variables
 
 from cms.choices import PlaceType
 
-from . import notifications
+from . import facts, notifications
 from .choices import (
     MEASURE_SITUATIONS,
     Action,
@@ -180,9 +180,23 @@ def perform(referral: Referral, action: Action, actor: Actor, **data) -> Referra
     return locked
 
 
+# The events the figures' facts (`facts.py`) are derived from.
+FACT_ACTIONS = frozenset(
+    {
+        *facts.DECISIONS,
+        *facts.LEAVING_ACCEPTED,
+        *facts.CLOSINGS,
+        Action.DAY_CENTRE_CONTACT,
+        Action.REORIENTED_IN,
+    }
+)
+
+
 def _log(referral, actor, kind, action, **fields) -> ReferralEvent:
-    """One line of the referral's history, written by this actor for their organisation."""
-    return ReferralEvent.objects.create(
+    """One line of the referral's history, written by this actor for their organisation; the
+    referral's facts follow it in the same transaction (and the facts of the referral it was
+    re-oriented from when it arrives)."""
+    event = ReferralEvent.objects.create(
         referral=referral,
         kind=kind,
         action=action,
@@ -190,6 +204,11 @@ def _log(referral, actor, kind, action, **fields) -> ReferralEvent:
         organisation=actor.organisation,
         **fields,
     )
+    if action in FACT_ACTIONS:
+        origin = referral.reoriented_from_id if action == Action.RECORD_ARRIVAL else None
+        facts.refresh([referral.pk, origin])
+        referral.refresh_from_db(fields=facts.FACT_FIELDS)
+    return event
 
 
 def _message(referral, actor, body):

@@ -23,7 +23,7 @@ from django.utils import timezone
 from accounts.models import User
 from core.notifications import muted
 
-from .. import workflow
+from .. import facts, workflow
 from ..choices import Action, ExitKind
 from ..models import CommissionSession, Message, ReferenceCounter, Referral, ReferralEvent
 from ..permissions import Actor
@@ -211,6 +211,7 @@ def _stamp(referral_ids, when: datetime, since: datetime):
     Message.objects.filter(referral_id__in=referral_ids, created_at__gte=since).update(
         created_at=when
     )
+    facts.refresh(referral_ids)  # the facts follow the events they were derived from
 
 
 def load() -> int:

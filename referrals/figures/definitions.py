@@ -1,7 +1,8 @@
 """The figures' definitions: the one place where what each figure counts is written, in code and
 in words (`DEFINITIONS`, shown on the page). They follow the activity report ("53 demandes
-traitées, 44 avis favorables…") and are read from the immutable event log and the stays, never
-from the referrals' mutable fields.
+traitées, 44 avis favorables…") and are read from the referrals' facts (`referrals/facts.py`:
+derived from the immutable event log by the workflow, in the transaction of each event) and the
+stays, never from the referrals' mutable fields.
 
 For a period [start, end] (a calendar year by default), in local time (Europe/Paris):
 
@@ -29,12 +30,13 @@ For a period [start, end] (a calendar year by default), in local time (Europe/Pa
   **positive exit** is an exit kind of `POSITIVE_EXIT_KINDS` or a job or a training at exit
   (as `Stay.positive_exit`); the **measure** figures group the measures by `MEASURE_GROUPS`.
 
-Everything is computed in SQL: one statement for the decisions (first decision per referral,
-its facts, then grouped passes by establishment × month / referral type / organisation /
-partner kind / judicial situation, with PostgreSQL's `percentile_cont` for the delays), one for
-the flows (received, pending, withdrawn…), one for the stays. Python only adds up the grouped
-rows, whose number depends on the vocabularies, never on the number of referrals. On SQLite
-(`make run`) the same SQL runs, and the percentiles are computed from the delays fetched."""
+Everything is computed in SQL: one statement for the decisions (the referrals first decided in
+the period, through the index on `fact_first_decision_at`, then grouped passes by
+establishment × month / referral type / organisation / partner kind / judicial situation, with
+PostgreSQL's `percentile_cont` for the delays), one for the flows (received, pending,
+withdrawn…), one for the stays; no event is read. Python only adds up the grouped rows, whose
+number depends on the vocabularies, never on the number of referrals. On SQLite (`make run`)
+the same SQL runs, and the percentiles are computed from the delays fetched."""
 
 import statistics
 from collections import Counter, defaultdict
@@ -53,14 +55,12 @@ from ..choices import (
     Action,
     ExitKind,
     JudicialSituation,
-    Status,
     current_value,
 )
 from ..models import Referral, ReferralEvent, Stay
 
 DECISIONS = (Action.ACCEPT, Action.DECLINE)
 TRANSITION = ReferralEvent.Kind.TRANSITION
-OUTCOME = ReferralEvent.Kind.OUTCOME
 # Judicial situations that are not the "justice public" (PPSMJ and people leaving prison).
 NOT_JUSTICE = frozenset({JudicialSituation.NONE})
 # Measures grouped as the report counts them: a code of the vocabulary → its group. The judicial
@@ -561,11 +561,6 @@ class _Dialect:
     def __init__(self, vendor: str):
         self.postgres = vendor == "postgresql"
 
-    def json_text(self, column: str, key: str) -> str:
-        if self.postgres:
-            return f"({column} ->> '{key}')"
-        return f"json_extract({column}, '$.{key}')"
-
     def days_between(self, later: str, earlier: str) -> str:
         if self.postgres:
             return f"CAST(EXTRACT(EPOCH FROM ({later} - {earlier})) / 86400.0 AS double precision)"
@@ -590,25 +585,6 @@ class _Dialect:
         if self.postgres:
             return f"CAST(EXTRACT(YEAR FROM {column}) AS integer)"
         return f"CAST(strftime('%%Y', {column}) AS integer)"
-
-    def as_date(self, text: str) -> str:
-        return f"CAST({text} AS date)" if self.postgres else text
-
-    def first_of(self, value: str, condition: str, last: bool = False) -> str:
-        """The value of the referral's first (or last) history event meeting the condition,
-        inside a GROUP BY over `history e`."""
-        order = "DESC" if last else ""
-        if self.postgres:
-            return (
-                f"(array_agg({value} ORDER BY e.created_at {order}, e.id {order})"
-                f" FILTER (WHERE {condition}))[1]"
-            )
-        # SQLite (development only): a subquery per referral.
-        inner = value.replace("e.", "h.")
-        return (
-            f"(SELECT {inner} FROM history h WHERE h.referral_id = d.referral_id AND "
-            f"{condition.replace('e.', 'h.')} ORDER BY h.created_at {order}, h.id {order} LIMIT 1)"
-        )
 
     def true(self) -> str:
         return "TRUE" if self.postgres else "1"
@@ -675,70 +651,31 @@ def _decided_passes(sql: _Dialect) -> list[str]:
 
 
 def _facts_cte(sql: _Dialect, target_filter: str) -> str:
-    """One row per referral first decided in the period, with its facts."""
-    t = ReferralEvent._meta.db_table
+    """One row per referral first decided in the period, with its facts (`referrals/facts.py`,
+    kept by the workflow from the events): the referrals of the period through an index, no
+    event read."""
     r = Referral._meta.db_table
-    decision = f"e.kind = '{TRANSITION}' AND e.action IN {_in(DECISIONS)}"
-    reason = sql.json_text("e.data", "reason")
-    decided_on = sql.local_date("f.decided_at")
-    leaving = f"e.kind = '{TRANSITION}' AND e.from_status = '{Status.ACCEPTED}'"
-    declining = f"e.kind = '{TRANSITION}' AND e.action = '{Action.DECLINE}'"
+    decided_on = sql.local_date("r.fact_first_decision_at")
     return f"""
-WITH candidates AS (
-    SELECT DISTINCT e.referral_id FROM {t} e
-    WHERE {decision} AND e.created_at >= %(start)s AND e.created_at < %(end)s
-),
-history AS MATERIALIZED (
-    SELECT e.referral_id, e.id, e.kind, e.action, e.from_status, e.data, e.created_at
-    FROM candidates c JOIN {t} e ON e.referral_id = c.referral_id
-),
-first_decision AS (
-    SELECT e.referral_id, MIN(e.created_at) AS decided_at
-    FROM history e WHERE {decision}
-    GROUP BY e.referral_id
-    HAVING MIN(e.created_at) >= %(start)s
-),
-flags AS (
-    SELECT d.referral_id, d.decided_at,
-        MAX(CASE WHEN e.kind = '{TRANSITION}' AND e.action = '{Action.ACCEPT}' THEN 1 ELSE 0 END)
-            AS favourable,
-        MAX(CASE WHEN e.kind = '{TRANSITION}' AND e.action = '{Action.DECLINE}' THEN 1 ELSE 0 END)
-            AS declined,
-        MAX(CASE WHEN (e.kind = '{TRANSITION}' AND e.action = '{Action.RECORD_NO_SHOW}'
-                       AND {sql.json_text("e.data", "day_centre_contact_date")} IS NOT NULL)
-                  OR (e.kind = '{OUTCOME}' AND e.action = '{Action.DAY_CENTRE_CONTACT}')
-            THEN 1 ELSE 0 END) AS day_centre,
-        {sql.first_of("e.action", leaving)} AS outcome,
-        {sql.first_of(reason, leaving)} AS outcome_reason,
-        {sql.first_of(sql.json_text("e.data", "to_target"), leaving)} AS to_target,
-        {sql.first_of(sql.json_text("e.data", "arrival_date"), leaving)} AS arrival_date,
-        {sql.first_of(reason, declining, last=True)} AS last_decline_reason
-    FROM first_decision d JOIN history e ON e.referral_id = d.referral_id
-    GROUP BY d.referral_id, d.decided_at
-),
-facts AS (
-    SELECT {DIMENSIONS}, {sql.month("f.decided_at")} AS month,
-        f.favourable, f.declined, f.day_centre,
-        CASE WHEN f.favourable = 0 THEN f.last_decline_reason END AS decision_reason,
-        f.outcome, f.outcome_reason, f.to_target AS reoriented_to,
-        CASE WHEN copyarrival.referral_id IS NULL THEN 0 ELSE 1 END AS reoriented_arrived,
-        CASE WHEN origin.referral_id IS NULL THEN 0 ELSE 1 END AS duplicate,
+WITH facts AS (
+    SELECT {DIMENSIONS}, {sql.month("r.fact_first_decision_at")} AS month,
+        CASE WHEN r.fact_accepted THEN 1 ELSE 0 END AS favourable,
+        CASE WHEN r.fact_declined THEN 1 ELSE 0 END AS declined,
+        CASE WHEN r.fact_day_centre THEN 1 ELSE 0 END AS day_centre,
+        CASE WHEN r.fact_accepted THEN '' ELSE r.fact_decline_reason END AS decision_reason,
+        r.fact_outcome AS outcome, r.fact_outcome_reason AS outcome_reason,
+        r.fact_reoriented_to AS reoriented_to,
+        CASE WHEN r.fact_reoriented_arrived THEN 1 ELSE 0 END AS reoriented_arrived,
+        CASE WHEN r.fact_copy_of_accepted THEN 1 ELSE 0 END AS duplicate,
         CASE WHEN r.judicial_situation IN {_in(NOT_JUSTICE)} THEN 0 ELSE 1 END AS justice,
-        {sql.days_between("f.decided_at", "r.submitted_at")} AS decision_days,
-        CASE WHEN f.outcome = '{Action.RECORD_ARRIVAL}' AND f.arrival_date IS NOT NULL
-            THEN {sql.date_days(sql.as_date("f.arrival_date"), decided_on)}
+        {sql.days_between("r.fact_first_decision_at", "r.submitted_at")} AS decision_days,
+        CASE WHEN r.fact_outcome = '{Action.RECORD_ARRIVAL}' AND r.fact_arrival_date IS NOT NULL
+            THEN {sql.date_days("r.fact_arrival_date", decided_on)}
             END AS arrival_days
-    FROM flags f
-    JOIN {r} r ON r.id = f.referral_id
+    FROM {r} r
     JOIN accounts_organisation o ON o.id = r.organisation_id
-    LEFT JOIN {r} copied ON copied.reoriented_from_id = f.referral_id
-        AND f.outcome = '{Action.REORIENT}'
-    LEFT JOIN {t} copyarrival ON copyarrival.referral_id = copied.id
-        AND copyarrival.kind = '{TRANSITION}' AND copyarrival.action = '{Action.RECORD_ARRIVAL}'
-    LEFT JOIN {t} origin ON origin.referral_id = r.reoriented_from_id
-        AND origin.kind = '{TRANSITION}' AND origin.action = '{Action.REORIENT}'
-        AND origin.from_status = '{Status.ACCEPTED}'
-    WHERE {target_filter}
+    WHERE r.fact_first_decision_at >= %(start)s AND r.fact_first_decision_at < %(end)s
+      AND {target_filter}
 )
 """
 
@@ -746,10 +683,8 @@ facts AS (
 def _flows_sql(sql: _Dialect, target_filter: str) -> str:
     """Received (and by re-orientation), pending at the end, re-oriented before any opinion,
     withdrawn / expired / closed in the period — one row per establishment, breakdown key and
-    measure."""
-    t = ReferralEvent._meta.db_table
+    measure, from the referrals' facts."""
     r = Referral._meta.db_table
-    closing = _in([*DECISIONS, Action.REORIENT, *CLOSINGS])
     passes = [
         f"""SELECT '{name}' AS grouping_set, target_id, CAST({column} AS varchar(40)) AS key,
             measure, by_reorientation, judicial_situation, COUNT(*) AS n
@@ -758,14 +693,10 @@ def _flows_sql(sql: _Dialect, target_filter: str) -> str:
     ]
     return f"""
 WITH received AS (
-    SELECT r.id, {DIMENSIONS}, {sql.month("r.submitted_at")} AS month,
+    SELECT r.fact_closed_at AS closed_at, {DIMENSIONS}, {sql.month("r.submitted_at")} AS month,
         CASE WHEN r.reoriented_from_id IS NULL THEN 0 ELSE 1 END AS by_reorientation
     FROM {r} r JOIN accounts_organisation o ON o.id = r.organisation_id
     WHERE r.submitted_at >= %(start)s AND r.submitted_at < %(end)s AND {target_filter}
-),
-closed AS (
-    SELECT DISTINCT e.referral_id FROM received x JOIN {t} e ON e.referral_id = x.id
-    WHERE e.kind = '{TRANSITION}' AND e.action IN {closing} AND e.created_at < %(end)s
 ),
 flows AS (
     SELECT 'received' AS measure, target_id, referral_type, organisation_id, organisation_kind,
@@ -774,21 +705,11 @@ flows AS (
     UNION ALL
     SELECT 'pending', target_id, referral_type, organisation_id, organisation_kind,
         judicial_situation, month, 0
-    FROM received x LEFT JOIN closed c ON c.referral_id = x.id WHERE c.referral_id IS NULL
+    FROM received WHERE closed_at IS NULL OR closed_at >= %(end)s
     UNION ALL
-    SELECT CASE WHEN e.action = '{Action.REORIENT}' THEN 'reoriented_before_decision'
-                ELSE e.action END,
-        {DIMENSIONS}, {sql.month("e.created_at")}, 0
-    FROM {t} e
-    JOIN {r} r ON r.id = e.referral_id
-    JOIN accounts_organisation o ON o.id = r.organisation_id
-    LEFT JOIN {t} d ON d.referral_id = e.referral_id AND e.action = '{Action.REORIENT}'
-        AND d.kind = '{TRANSITION}' AND d.action IN {_in(DECISIONS)}
-    WHERE e.kind = '{TRANSITION}' AND e.action IN {_in([Action.REORIENT, *CLOSINGS])}
-      AND e.created_at >= %(start)s AND e.created_at < %(end)s
-      AND (e.action <> '{Action.REORIENT}'
-           OR (e.from_status <> '{Status.ACCEPTED}' AND d.id IS NULL))
-      AND {target_filter}
+    SELECT r.fact_closing, {DIMENSIONS}, {sql.month("r.fact_closing_at")}, 0
+    FROM {r} r JOIN accounts_organisation o ON o.id = r.organisation_id
+    WHERE r.fact_closing_at >= %(start)s AND r.fact_closing_at < %(end)s AND {target_filter}
 )
 {" UNION ALL ".join(passes)}
 """

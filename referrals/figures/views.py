@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 from core.exports import csv_response, xlsx_response
 
 from .. import journal
+from ..documents.pdf import pdf_response, render_pdf
 from ..models import FunderIndicator, Referral
 from ..permissions import (
     SMALL_NUMBER,
@@ -30,6 +31,7 @@ from ..permissions import (
 from .definitions import (
     DEFINITIONS,
     MAX_PERIOD_DAYS,
+    EstablishmentFigures,
     Figures,
     Period,
     PeriodFigures,
@@ -174,6 +176,13 @@ def figures_view(request):
             actor, journal.Kind.EXPORT, what="figures", period=str(period), format=export
         )
         return _export(result, export)
+    if export == "pdf":
+        if not chosen:
+            raise Http404  # the printable summary is one establishment's
+        journal.record(
+            actor, journal.Kind.EXPORT, what="figures", period=str(period), format=export
+        )
+        return _summary_pdf(request, result, period)
     previous = None
     if form.cleaned_data["compare"]:
         previous = period_figures(period.previous(), ids, with_stays=False)
@@ -197,10 +206,15 @@ def figures_view(request):
             "period": period,
             "year": period.start.year,
             "result": result,
-            "overview": _overview(result) if len(result.establishments) > 1 else None,
+            "overview": _overview(result, months) if len(result.establishments) > 1 else None,
             "previous": previous,
             "sections": [
-                _section(establishment, result, previous, months, indicators)
+                {
+                    **_section(establishment, result, previous, months, indicators),
+                    "pdf_query": _query(
+                        **{**base, "establishment": establishment.id}, format="pdf"
+                    ),
+                }
                 for establishment in result.establishments
             ],
             "manages_indicators": manages_indicators(actor),
@@ -210,6 +224,18 @@ def figures_view(request):
         }
     )
     return render(request, "referrals/figures.html", context)
+
+
+def _summary_pdf(request, result: PeriodFigures, period: Period):
+    """The establishment's one-page summary for the board and the funders, as PDF."""
+    establishment = result.establishments[0]
+    section = _section(establishment, result, None, period.months(), {})
+    content = render_pdf(
+        "referrals/figures_summary_pdf.html",
+        {"period": period, "s": section, "e": establishment, "today": timezone.localdate()},
+        request=request,
+    )
+    return pdf_response(content, f"bilan-{establishment.id}-{period.start:%Y%m%d}.pdf")
 
 
 def _section(establishment, result: PeriodFigures, previous, months, indicators) -> dict:
@@ -235,10 +261,14 @@ def _section(establishment, result: PeriodFigures, previous, months, indicators)
     }
 
 
-def _overview(result: PeriodFigures) -> dict:
+def _overview(result: PeriodFigures, months) -> dict:
     total = result.total
     columns = columns_for(total)
+    association = EstablishmentFigures(
+        0, _("L'Îlot"), total=total, by_month=result.breakdown("by_month")
+    )
     return {
+        "charts": charts(association, months) if total.processed or total.received else [],
         "columns": columns,
         "rows": [(e, counts(e.total, columns)) for e in result.establishments],
         "total": counts(total, columns),

@@ -29,7 +29,7 @@ from django.utils.text import slugify
 from accounts.models import InternalRole, Membership, Organisation
 from cms.choices import EstablishmentKind, Public, ReferralType
 from core.notifications import muted
-from referrals import workflow
+from referrals import facts, workflow
 from referrals.choices import Action, Status
 from referrals.models import Message, Referral, ReferralEvent
 from referrals.permissions import Actor
@@ -234,6 +234,7 @@ def _backdate(referral: Referral, when) -> None:
         submitted_at=F("submitted_at") - shift,
     )
     ReferralEvent.objects.filter(referral=referral).update(created_at=F("created_at") - shift)
+    facts.refresh([referral.pk])  # derived from the events: they follow them
     Message.objects.filter(referral=referral).update(created_at=F("created_at") - shift)
 
 

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from accounts.models import InternalRole, Organisation, User
 from cms.choices import ReferralType
-from referrals import workflow
+from referrals import facts, workflow
 from referrals.choices import Action, Status
 from referrals.figures.definitions import yearly_figures
 from referrals.models import Referral, ReferralEvent
@@ -72,6 +72,7 @@ def move_to_year(referral, year):
         ReferralEvent.objects.filter(pk=event.pk).update(
             created_at=event.created_at.replace(year=year)
         )
+    facts.refresh([referral.pk])  # the figures' facts follow the rewritten history
 
 
 @pytest.fixture
@@ -200,6 +201,7 @@ def test_year_boundaries_are_local_time(spip, passerelle):
     referral = flow.accepted()
     new_year_eve = timezone.make_aware(datetime(THIS_YEAR - 1, 12, 31, 23, 30))  # 22:30 UTC
     ReferralEvent.objects.filter(referral=referral).update(created_at=new_year_eve)
+    facts.refresh([referral.pk])
     assert yearly_figures(THIS_YEAR - 1).get(passerelle.pk).total.processed == 1
     this_year = yearly_figures(THIS_YEAR).get(passerelle.pk).total
     assert (this_year.processed, this_year.received) == (0, 1)  # submitted this year

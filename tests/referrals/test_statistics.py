@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import InternalRole, User
-from referrals import workflow
+from referrals import facts, workflow
 from referrals.choices import Action
 from referrals.figures import definitions
 from referrals.figures.definitions import Period, period_figures
@@ -66,6 +66,7 @@ def set_times(referral, **times):
         ReferralEvent.objects.filter(referral=referral, action=action).update(created_at=when)
         if action == Action.SUBMIT:
             Referral.objects.filter(pk=referral.pk).update(submitted_at=when)
+    facts.refresh([referral.pk])  # the figures' facts follow the rewritten history
 
 
 # --- decisions, re-orientations, flows ----------------------------------------------------------
@@ -147,6 +148,7 @@ def test_delays_median_and_90th_percentile(spip, passerelle):
         ReferralEvent.objects.filter(referral=referral, action=Action.RECORD_ARRIVAL).update(
             data={"arrival_date": (day + timedelta(days=waited + 2 * waited)).isoformat()}
         )
+        facts.refresh([referral.pk])
     figures = period_figures(Period.year(2022))
     delays = figures.get(passerelle.pk).delays
     assert (delays.decision_median, delays.decision_p90, delays.decision_n) == (3.0, 7.6, 5)

@@ -7,12 +7,14 @@ SQL GROUP BY of the headline counts. PostgreSQL only."""
 import statistics
 import time
 
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, models, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from wagtail.models import APIToken
 
+from accounts import security
 from accounts.models import InternalRole, Membership, Organisation
 from cms.models import referral_targets
 from referrals.benchmark import Rollback, partner
@@ -22,6 +24,12 @@ from referrals.models import Referral, ReferralEvent, Stay
 FIRST_YEAR = 2016
 YEARS = 10
 MEASURED_YEAR = 2024
+# What the events of referral b.i record (and its facts repeat).
+DECISION_AT = "b.t0 + make_interval(days => 3 + b.i % 25)"
+OUTCOME_AT = "b.t0 + make_interval(days => 30 + b.i % 10)"
+DECLINE_REASON = "(ARRAY['pas_de_place','besoins','hors_public'])[1 + b.i % 3]"
+CANCEL_REASON = "maintien_detention"
+ARRIVAL_DATE = "CAST(b.t0 AS date) + 30 + b.i % 10"
 # i % 20 → the status referral i ends in (11–19: arrived); the events below follow it.
 STATUS_OF = {
     0: Status.SUBMITTED,
@@ -95,6 +103,7 @@ class Command(BaseCommand):
                 columns[field.column] = "'{}'"
             else:
                 columns[field.column] = "''"
+        reoriented_to = f"({pages})[1 + b.i % {len(targets)}]"
         columns.update(
             id="b.id",
             reference="'Z' || lpad(b.i::text, 11, '0')",
@@ -119,6 +128,35 @@ class Command(BaseCommand):
             created_at="b.t0",
             updated_at="b.t0 + interval '40 days'",
             submitted_at="b.t0 + interval '1 hour'",
+            # The facts (`referrals/facts.py`), as the events below say them.
+            fact_first_decision_at=f"CASE WHEN b.i % 20 >= 3 THEN {DECISION_AT} END",
+            fact_accepted="b.i % 20 >= 6",
+            fact_declined="b.i % 20 BETWEEN 3 AND 5",
+            fact_decline_reason=f"CASE WHEN b.i % 20 BETWEEN 3 AND 5 THEN {DECLINE_REASON}"
+            " ELSE '' END",
+            fact_outcome=(
+                "CASE WHEN b.i % 20 IN (6, 7) THEN 'record_no_show'"
+                " WHEN b.i % 20 = 8 THEN 'cancel' WHEN b.i % 20 = 9 THEN 'reorient'"
+                " WHEN b.i % 20 >= 11 THEN 'record_arrival' ELSE '' END"
+            ),
+            fact_outcome_at=f"CASE WHEN b.i % 20 BETWEEN 6 AND 9 OR b.i % 20 >= 11"
+            f" THEN {OUTCOME_AT} END",
+            fact_outcome_reason=f"CASE WHEN b.i % 20 = 8 THEN '{CANCEL_REASON}' ELSE '' END",
+            fact_arrival_date=f"CASE WHEN b.i % 20 >= 11 THEN {ARRIVAL_DATE} END",
+            fact_reoriented_to=f"CASE WHEN b.i % 20 = 9 THEN {reoriented_to} END",
+            fact_day_centre="b.i % 40 = 6",
+            fact_closed_at=(
+                "CASE WHEN b.i % 20 = 1 THEN b.t0 + interval '2 days'"
+                " WHEN b.i % 20 = 2 THEN b.t0 + interval '31 days'"
+                f" WHEN b.i % 20 >= 3 THEN {DECISION_AT} END"
+            ),
+            fact_closing=(
+                "CASE WHEN b.i % 20 = 1 THEN 'withdraw' WHEN b.i % 20 = 2 THEN 'expire' ELSE '' END"
+            ),
+            fact_closing_at=(
+                "CASE WHEN b.i % 20 = 1 THEN b.t0 + interval '2 days'"
+                " WHEN b.i % 20 = 2 THEN b.t0 + interval '31 days' END"
+            ),
         )
         names = ", ".join(columns)
         values = ", ".join(columns.values())
@@ -136,8 +174,7 @@ class Command(BaseCommand):
 
             decided = "b.i % 20 >= 3"
             t = ReferralEvent.Kind.TRANSITION
-            decision_at = "b.t0 + make_interval(days => 3 + b.i % 25)"
-            outcome_at = "b.t0 + make_interval(days => 30 + b.i % 10)"
+            decision_at, outcome_at = DECISION_AT, OUTCOME_AT
             events(Action.CREATED, ReferralEvent.Kind.CREATED, "b.t0", "true")
             events(Action.SUBMIT, t, "b.t0 + interval '1 hour'", "true", "draft", "submitted")
             events(Action.WITHDRAW, t, "b.t0 + interval '2 days'", "b.i % 20 = 1", "submitted")
@@ -153,8 +190,7 @@ class Command(BaseCommand):
                 "b.i % 20 BETWEEN 3 AND 5",
                 "under_review",
                 "declined",
-                "json_build_object('reason', (ARRAY['pas_de_place','besoins','hors_public'])"
-                "[1 + b.i % 3])",
+                f"json_build_object('reason', {DECLINE_REASON})",
             )
             events(Action.ACCEPT, t, decision_at, "b.i % 20 >= 6", "under_review", "accepted")
             events(
@@ -174,7 +210,7 @@ class Command(BaseCommand):
                 "b.i % 20 = 8",
                 "accepted",
                 "cancelled",
-                "json_build_object('reason', 'maintien_detention')",
+                f"json_build_object('reason', '{CANCEL_REASON}')",
             )
             events(
                 Action.REORIENT,
@@ -183,7 +219,7 @@ class Command(BaseCommand):
                 "b.i % 20 = 9",
                 "accepted",
                 "reoriented",
-                f"json_build_object('to_target', ({pages})[1 + b.i % {len(targets)}])",
+                f"json_build_object('to_target', {reoriented_to})",
             )
             events(
                 Action.RECORD_ARRIVAL,
@@ -192,7 +228,7 @@ class Command(BaseCommand):
                 "b.i % 20 >= 11",
                 "accepted",
                 "arrived",
-                "json_build_object('arrival_date', CAST(b.t0 AS date) + 30 + b.i % 10)",
+                f"json_build_object('arrival_date', {ARRIVAL_DATE})",
             )
             exits = "ARRAY['logement_autonome','autre_hebergement','emploi_formation'," + (
                 "'fin_de_mesure','revocation','depart_sans_prevenir','exclusion','autre']"
@@ -236,6 +272,10 @@ class Command(BaseCommand):
         membership = Membership.objects.create(user=user, organisation=internal)
         InternalRole.objects.create(membership=membership, role=InternalRole.Role.MANAGEMENT)
         Membership.objects.filter(user=user).exclude(pk=membership.pk).delete()
+        if security.mfa_required(user) and not security.has_mfa(user):
+            # Management signs in with MFA (accounts.security): give it an authenticator.
+            TOTP.activate(user, generate_totp_secret())
+        user.refresh_from_db(fields=["session_epoch"])  # the session hash includes it
         client = Client()
         client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
         session = client.session
