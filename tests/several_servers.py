@@ -24,6 +24,8 @@ import urllib.request
 import uuid
 from pathlib import Path
 
+from cryptography.fernet import Fernet
+
 ROOT = Path(__file__).resolve().parent.parent
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 REDIS_URL = os.environ.get("PROD_CHECK_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -103,6 +105,7 @@ class Deployment:
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "portal.settings.production",
             "SECRET_KEY": secrets.token_urlsafe(64),
+            "MFA_ENCRYPTION_KEY": Fernet.generate_key().decode(),  # production requires its own
             "DATABASE_URL": self.database_url,
             "REDIS_URL": REDIS_URL,
             # Its own key prefix: never sees another run's (or another checkout's) keys.
