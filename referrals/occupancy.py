@@ -62,11 +62,11 @@ class Occupancy:
 
     @property
     def free_today(self) -> int:
-        return self.capacity - self.occupied
+        return sum(line.free_today for line in self.lines)
 
     @property
     def free_then(self) -> int:
-        return self.capacity - self.occupied - self.awaiting
+        return sum(line.free_then for line in self.lines)
 
     def line(self, place_type) -> PlaceLine | None:
         return next((line for line in self.lines if line.place_type == place_type), None)
