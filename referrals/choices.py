@@ -177,6 +177,14 @@ MEASURE_SITUATIONS = frozenset(
         JudicialSituation.PSE,  # historical: the 2019 stays
     }
 )
+# Judicial situations that are not the "justice public" (people under a court measure and people
+# leaving prison are): the activity report's definition, which the figures count and each stay
+# keeps from its referral at the arrival.
+NOT_JUSTICE = frozenset({JudicialSituation.NONE})
+
+
+def is_justice_public(judicial_situation) -> bool:
+    return judicial_situation not in NOT_JUSTICE
 
 
 class HousingNeed(models.TextChoices):

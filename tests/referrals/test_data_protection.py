@@ -1,7 +1,7 @@
 """Data protection: retention delays, anonymisation that keeps the figures, an append-only access
 journal that sees every read and every refusal, and names that never travel in URLs."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.core import mail
@@ -527,6 +527,14 @@ def test_the_partner_rectifies_and_the_history_keeps_old_and_new(
     # Anonymisation erases the old and new values, keeping the fields' names.
     retention.anonymise(referral)
     assert referral.events.get(action=Action.RECTIFIED).data == {"fields": ["gender", "last_name"]}
+
+
+def test_rectifying_a_resident_corrects_their_stay_for_the_figures(partner):
+    referral = ReferralFactory(membership=partner, arrived=True, birth_date=date(1990, 3, 3))
+    assert (referral.stay.birth_year, referral.stay.gender) == (1990, "homme")
+    workflow.rectify(referral, actor(partner), {"birth_date": date(1985, 6, 1), "gender": "femme"})
+    referral.stay.refresh_from_db()
+    assert (referral.stay.birth_year, referral.stay.gender) == (1985, "femme")
 
 
 # --- the journal's page ------------------------------------------------------------------------
