@@ -22,6 +22,7 @@ from referrals.models import (
     Message,
     Referral,
     ReferralEvent,
+    Stay,
 )
 from referrals.permissions import Actor
 from tests.factories import MembershipFactory
@@ -362,6 +363,21 @@ def test_a_purge_interrupted_half_way_resumes(partner, establishment, head, monk
     monkeypatch.setattr(retention, "anonymise", real)
     assert retention.purge().referrals_anonymised == 1
     assert not Referral.objects.filter(anonymised_at__isnull=True).exists()
+
+
+def test_a_person_still_hosted_is_not_anonymised_until_they_leave(partner):
+    resident = ReferralFactory(membership=partner, arrived=True)
+    age(resident, 800)
+    assert retention.purge().referrals_anonymised == 0
+    assert Referral.objects.get(pk=resident.pk).anonymised_at is None
+    # Once they have left, and the departure is old too, the file is anonymised.
+    long_ago = timezone.localdate() - timedelta(days=790)
+    Stay.objects.filter(referral=resident).update(
+        arrival_date=long_ago - timedelta(days=60), departure_date=long_ago
+    )
+    age(resident, 800)
+    assert retention.purge().referrals_anonymised == 1
+    assert Referral.objects.get(pk=resident.pk).anonymised_at is not None
 
 
 def test_the_2019_figures_survive_anonymisation(client):
