@@ -134,6 +134,11 @@ def current_value(field: str, value: str) -> str:
     return HISTORICAL[field][1].get(value, value)
 
 
+def with_former_values(field: str, value: str) -> list[str]:
+    """`value` and the former law's values it replaced (DDSE: DDSE and PSE), for a filter."""
+    return [value, *(old for old, new in HISTORICAL[field][1].items() if new == value)]
+
+
 def current_choices(field: str) -> list[tuple[str, str]]:
     """The choices offered for a new referral: those of today's law."""
     vocabulary, historical = HISTORICAL[field]
