@@ -657,6 +657,8 @@ class Stay(models.Model):
                 condition=models.Q(departure_date__isnull=True),
                 name="stay_current_idx",
             ),
+            # The stays of a period: those still open or ended since its start (the figures).
+            models.Index(fields=["departure_date"], name="stay_departure_idx"),
         ]
         constraints = [
             models.CheckConstraint(
