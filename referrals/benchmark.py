@@ -85,9 +85,10 @@ def build_referrals(n, membership, targets, prefix="B"):
     )
 
 
-def measure(stdout, client, cases, repeat) -> dict[str, tuple[float, int]]:
+def measure(stdout, client, cases, repeat, explain=0) -> dict[str, tuple[float, int]]:
     """Time each case `repeat` times (after one warm-up request); returns label → (median in
-    ms, SQL queries)."""
+    ms, SQL queries). With `explain`, prints the `explain` slowest SELECTs of the last request
+    with PostgreSQL's `EXPLAIN ANALYZE` (run inside the benchmark's transaction)."""
     results = {}
     for label, path, params, headers in cases:
         client.get(path, params, **headers)  # warm-up: caches, session, first plans
@@ -103,7 +104,24 @@ def measure(stdout, client, cases, repeat) -> dict[str, tuple[float, int]]:
             f"{label:<40} HTTP {response.status_code}  médiane {median:7.1f} ms"
             f"  requêtes SQL {len(queries.captured_queries)}"
         )
+        if explain:
+            explain_slowest(stdout, queries.captured_queries, explain)
     return results
+
+
+def explain_slowest(stdout, captured, count):
+    """The `count` slowest SELECTs among `captured` (Django's captured queries), each with its
+    time, its SQL and its plan as `EXPLAIN (ANALYZE, BUFFERS)` gives it. PostgreSQL only."""
+    if connection.vendor != "postgresql":
+        stdout.write("  (--explain : PostgreSQL uniquement)")
+        return
+    selects = [q for q in captured if q["sql"].lstrip().upper().startswith("SELECT")]
+    for query in sorted(selects, key=lambda q: float(q["time"]), reverse=True)[:count]:
+        stdout.write(f"\n  {float(query['time']) * 1000:.1f} ms : {query['sql'][:600]}")
+        with connection.cursor() as cursor:
+            cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {query['sql']}")
+            for (line,) in cursor.fetchall():
+                stdout.write(f"    {line}")
 
 
 def compare(stdout, by_size: dict[int, dict[str, tuple[float, int]]]):

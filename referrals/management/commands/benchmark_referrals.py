@@ -19,8 +19,15 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 100_000])
         parser.add_argument("--repeat", type=int, default=7)
+        parser.add_argument(
+            "--explain",
+            type=int,
+            default=0,
+            metavar="K",
+            help="Print the K slowest SELECTs of each page with EXPLAIN ANALYZE (PostgreSQL).",
+        )
 
-    def handle(self, *args, sizes, repeat, **options):
+    def handle(self, *args, sizes, repeat, explain, **options):
         targets = list(referral_targets())
         if not targets:
             self.stderr.write("Aucun établissement n'accepte d'orientation : lancez `make demo`.")
@@ -29,13 +36,13 @@ class Command(BaseCommand):
         for n in sizes:
             try:
                 with transaction.atomic():
-                    by_size[n] = self.run(n, repeat, targets)
+                    by_size[n] = self.run(n, repeat, targets, explain)
                     raise Rollback
             except Rollback:
                 pass
         compare(self.stdout, by_size)
 
-    def run(self, n, repeat, targets):
+    def run(self, n, repeat, targets, explain):
         membership = partner()
         start = time.perf_counter()
         build_referrals(n, membership, targets)
@@ -63,4 +70,5 @@ class Command(BaseCommand):
                 ("API, liste filtrée", api, {"status": "accepted"}, auth),
             ],
             repeat,
+            explain,
         )
