@@ -799,3 +799,29 @@ class ReferralSeen(models.Model):
 
     def __str__(self):
         return f"{self.referral_id} {self.seen_at:%Y-%m-%d %H:%M}"
+
+
+class ReferralCount(models.Model):
+    """How many referrals an organisation has sent to an establishment, by status: the lists'
+    counts by status read these few rows instead of counting the whole history. Kept by
+    PostgreSQL triggers on every insert, update and delete of a referral, whatever writes it
+    (migration `0015_referral_counts`); SQLite (`make run`) has no trigger and counts the
+    referrals themselves (`referrals.counts`)."""
+
+    organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.CASCADE, related_name="+"
+    )
+    target = models.ForeignKey("wagtailcore.Page", on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(max_length=20, choices=Status.choices)
+    n = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("nombre d'orientations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "target", "status"], name="referral_count_once"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.organisation_id} {self.target_id} {self.status}: {self.n}"
