@@ -1,6 +1,7 @@
 """Benchmark (not a test): N referrals in one organisation (default 1,000 and 100,000, realistic:
-a few hundred in flight, the rest closed in the past), then the partner dashboard and the API
-list, with the ratio between the sizes. Everything is rolled back at the end."""
+a few hundred in flight, the rest closed in the past, each with its history and some messages),
+then the partner dashboard, "Mon espace" (the work items) and the API list, with the ratio
+between the sizes. Everything is rolled back at the end."""
 
 import time
 
@@ -66,6 +67,7 @@ class Command(BaseCommand):
                     {},
                 ),
                 ("tableau de bord, page 40", "/orientations/", {"page": "40"}, {}),
+                ("mon espace (à traiter)", "/espace/", {}, {}),
                 ("API, liste", api, {"limit": "50"}, auth),
                 ("API, liste filtrée", api, {"status": "accepted"}, auth),
             ],
