@@ -500,10 +500,6 @@ class Message(models.Model):
 
     class Meta:
         ordering = ["created_at", "pk"]
-        indexes = [
-            # The unread markers: a referral's messages since a date (`referrals.work`).
-            models.Index(fields=["referral", "created_at"], name="message_referral_time_idx"),
-        ]
 
     def __str__(self):
         return f"{self.referral_id} {self.created_at:%Y-%m-%d}"

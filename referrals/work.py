@@ -207,7 +207,15 @@ def work_items(actor: Actor, limit: int = 5) -> list[dict]:
     """The dashboard's items with a count, a link to the filtered list and the first referrals."""
     counts = work_counts(actor)
     conditions = _conditions(timezone.localdate())
-    base = with_unread(with_work(actor), actor.user).with_list_data()
+    # The newest first, as everywhere; NULLS LAST (created_at is never null) so that the
+    # (organisation, -created_at) index cannot give the order: PostgreSQL then sorts the few
+    # candidates instead of walking the organisation's history newest first until it has found
+    # `limit` matching rows (EXPLAIN at 100,000 referrals: 98,000 rows read for 5).
+    base = (
+        with_unread(with_work(actor), actor.user)
+        .with_list_data()
+        .order_by(F("created_at").desc(nulls_last=True))
+    )
     today = timezone.localdate()
     list_filters = {  # the list's filters closest to each item (the list has no "unread" one)
         "info": {"status": Status.INFO_REQUESTED},

@@ -2,7 +2,7 @@
 news (an event of its history other than the retention's, or a message) was written on the
 referral, indexed, so that the work items and the header's badge read only the referrals still
 open or with recent news (`referrals.work.with_work`); backfilled here from the events and
-messages. And an index on the messages by referral and date, for the unread markers."""
+messages."""
 
 from django.db import migrations, models
 from django.db.models import OuterRef, Subquery
@@ -30,10 +30,6 @@ class Migration(migrations.Migration):
             model_name="referral",
             name="news_at",
             field=models.DateTimeField(blank=True, editable=False, null=True),
-        ),
-        migrations.AddIndex(
-            model_name="message",
-            index=models.Index(fields=["referral", "created_at"], name="message_referral_time_idx"),
         ),
         migrations.AddIndex(
             model_name="referral",
