@@ -52,6 +52,11 @@ class Command(BaseCommand):
         self.stdout.write(f"\n{n} orientations créées en {time.perf_counter() - start:.1f} s")
         client = Client()
         client.force_login(membership.user, backend="django.contrib.auth.backends.ModelBackend")
+        # The name search is POSTed and kept in the session, never in the URL (`filter_data`):
+        # put it there, as the search box does, for the filtered list (`?recherche=1`).
+        session = client.session
+        session["referral_search:partner"] = "Nom12"
+        session.save()
         _, token = APIToken.create_token(user=membership.user, name="benchmark")
         auth = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
         api = "/api/orientations/v1/referrals"
@@ -63,7 +68,7 @@ class Command(BaseCommand):
                 (
                     "tableau de bord filtré",
                     "/orientations/",
-                    {"status": "submitted", "q": "Nom42"},
+                    {"status": "submitted", "recherche": "1"},
                     {},
                 ),
                 ("tableau de bord, page 40", "/orientations/", {"page": "40"}, {}),
