@@ -6,9 +6,14 @@ from django.http import HttpResponse, HttpResponseBadRequest
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from .ratelimit import over_rate
+
 logger = logging.getLogger("csp")
 
 MAX_REPORT_SIZE = 16 * 1024
+# Reports accepted per address and minute: a page blocked in a loop, or someone filling the logs,
+# is answered 429 beyond.
+REPORT_RATE = 60
 
 
 def _without_query(value: str) -> str:
@@ -25,6 +30,8 @@ def csp_report(request):
 
     Logged as a warning with the directive, what was blocked and where, without query strings
     and without the sample of the blocked code (it could quote personal data)."""
+    if over_rate(request, "csp-report", REPORT_RATE):
+        return HttpResponse(status=429)
     length = request.META.get("CONTENT_LENGTH", "")
     if not length.isdigit() or int(length) > MAX_REPORT_SIZE:
         return HttpResponseBadRequest()

@@ -134,6 +134,11 @@ def current_value(field: str, value: str) -> str:
     return HISTORICAL[field][1].get(value, value)
 
 
+def with_former_values(field: str, value: str) -> list[str]:
+    """`value` and the former law's values it replaced (DDSE: DDSE and PSE), for a filter."""
+    return [value, *(old for old, new in HISTORICAL[field][1].items() if new == value)]
+
+
 def current_choices(field: str) -> list[tuple[str, str]]:
     """The choices offered for a new referral: those of today's law."""
     vocabulary, historical = HISTORICAL[field]
@@ -177,6 +182,14 @@ MEASURE_SITUATIONS = frozenset(
         JudicialSituation.PSE,  # historical: the 2019 stays
     }
 )
+# Judicial situations that are not the "justice public" (people under a court measure and people
+# leaving prison are): the activity report's definition, which the figures count and each stay
+# keeps from its referral at the arrival.
+NOT_JUSTICE = frozenset({JudicialSituation.NONE})
+
+
+def is_justice_public(judicial_situation) -> bool:
+    return judicial_situation not in NOT_JUSTICE
 
 
 class HousingNeed(models.TextChoices):

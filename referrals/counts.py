@@ -1,6 +1,6 @@
 """How many referrals an actor may read, by status: the list's counts and total, the API's
 total. Read from `ReferralCount` (a few rows per organisation and establishment, kept by
-PostgreSQL triggers, see migration `0015_referral_counts`) through the very condition that
+PostgreSQL triggers, see migration `0017_referral_counts`) through the very condition that
 `permissions.visible_referrals` applies, so that the cost does not grow with the history. SQLite
 (`make run`, no trigger) counts the referrals themselves."""
 

@@ -9,7 +9,7 @@ from wagtail.models import Page
 from accounts.models import User
 from cms.choices import ReferralType
 
-from .choices import Status
+from .choices import Status, with_former_values
 from .models import Referral
 
 
@@ -23,7 +23,10 @@ class ReferralFilter(django_filters.FilterSet):
         label=_("Statut"), choices=Status.choices, empty_label=_("Tous")
     )
     referral_type = django_filters.ChoiceFilter(
-        label=_("Type de demande"), choices=ReferralType.choices, empty_label=_("Tous")
+        label=_("Type de demande"),
+        choices=ReferralType.choices,
+        empty_label=_("Tous"),
+        method="of_type",  # today's type finds the former law's too (DDSE: PSE)
     )
     target = django_filters.ModelChoiceFilter(
         label=_("Établissement ou programme"), queryset=None, empty_label=_("Tous")
@@ -79,6 +82,9 @@ class ReferralFilter(django_filters.FilterSet):
             ).order_by("last_name", "first_name")
         else:
             del self.filters["officer"]
+
+    def of_type(self, queryset, name, value):
+        return queryset.filter(referral_type__in=with_former_values("referral_type", value))
 
     def search(self, queryset, name, value):
         value = value.strip()

@@ -4,19 +4,11 @@ which organisation), what, when, from which address (as seen through the proxies
 `permissions.get_visible_or_404` records refusals. The model, append-only, is
 `models.AccessLog`."""
 
-from allauth.account.adapter import get_adapter
-from django.core.exceptions import ImproperlyConfigured, PermissionDenied
+from core.ratelimit import client_ip
 
 from .models import AccessLog
 
 Kind = AccessLog.Action
-
-
-def client_ip(request) -> str | None:
-    try:
-        return get_adapter(request).get_client_ip(request)
-    except (PermissionDenied, ImproperlyConfigured):
-        return None  # no address, or proxies that do not match the configuration
 
 
 def record(actor, action: str, referral=None, **details) -> AccessLog:

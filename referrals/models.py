@@ -613,8 +613,9 @@ class Stay(models.Model):
 
     A stay is created when the arrival of an accepted referral is recorded (by the workflow), or
     entered by the head of establishment for a resident who arrived before the portal existed
-    ("arrivée sans orientation": no referral; then the few facts the figures need are kept on the
-    stay itself, and nothing else about the person)."""
+    ("arrivée sans orientation": no referral, and nothing else about the person). The few facts
+    the figures need (birth year, gender, justice public) are on every stay: copied from the
+    referral at the arrival, or entered with an arrival without referral."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     referral = models.OneToOneField(
@@ -645,7 +646,8 @@ class Stay(models.Model):
         blank=True,
     )
     measure_completed = models.BooleanField(_("mesure menée à son terme"), null=True, blank=True)
-    # Only for a stay without referral: what the figures need (age, gender, justice public).
+    # What the figures need of the person (age, gender, justice public), read without the
+    # referral: copied from it at the arrival (`workflow`), entered without one.
     birth_year = models.PositiveSmallIntegerField(_("année de naissance"), null=True, blank=True)
     gender = models.CharField(_("genre"), max_length=10, choices=choices.Gender.choices, blank=True)
     justice_public = models.BooleanField(_("public sous main de justice"), default=True)
@@ -666,6 +668,8 @@ class Stay(models.Model):
                 condition=models.Q(departure_date__isnull=True),
                 name="stay_current_idx",
             ),
+            # The stays of a period: those still open or ended since its start (the figures).
+            models.Index(fields=["departure_date"], name="stay_departure_idx"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -801,7 +805,7 @@ class ReferralCount(models.Model):
     """How many referrals an organisation has sent to an establishment, by status: the lists'
     counts by status read these few rows instead of counting the whole history. Kept by
     PostgreSQL triggers on every insert, update and delete of a referral, whatever writes it
-    (migration `0015_referral_counts`); SQLite (`make run`) has no trigger and counts the
+    (migration `0017_referral_counts`); SQLite (`make run`) has no trigger and counts the
     referrals themselves (`referrals.counts`)."""
 
     organisation = models.ForeignKey(

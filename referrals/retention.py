@@ -12,8 +12,10 @@ personnelles"):
   erased (with the duplicate check's key and the users' "seen" markers), what the yearly
   figures need (dates, statuses, establishment, organisation, type, judicial situation,
   reasons) is kept, so that every figure stays the same; the referral's stay
-  (`models.Stay`: dates, place type, coded exit, measure) holds nothing personal and is kept as
-  it is, so the stay figures stay the same too;
+  (`models.Stay`: dates, place type, coded exit, measure, and the birth year, gender and justice
+  public that the anonymised referral keeps too) is kept as it is, so the stay figures stay the
+  same too. A person still hosted (a stay without departure) is never anonymised: their file
+  is in use until they leave, whatever its last event;
 - `RETENTION_JOURNAL_DAYS` after it was written, an access-journal entry is deleted.
 
 Every step is idempotent and safe on two machines at once: each referral is handled in its own
@@ -260,11 +262,13 @@ def chain(referral) -> list[Referral]:
 
 
 def inactive(now):
-    """Submitted referrals not anonymised yet whose last activity is past the limit."""
+    """Submitted referrals not anonymised yet whose last activity is past the limit, and whose
+    person is not hosted any more (a stay still open keeps the file)."""
     return (
         last_activity(Referral.objects.exclude(status=Status.DRAFT))
         .filter(anonymised_at__isnull=True)
         .filter(last_activity__lt=anonymisation_limit(now))
+        .exclude(stay__isnull=False, stay__departure_date__isnull=True)
     )
 
 

@@ -28,6 +28,7 @@ from .choices import (
     Gender,
     Status,
     WithdrawReason,
+    is_justice_public,
 )
 from .models import (
     CONSENT_FIELDS,
@@ -454,9 +455,20 @@ def _record_arrival(referral, actor, data):
             arrival_date=arrival,
             measure=measure_of(referral.judicial_situation),
             recorded_by=actor.user,
+            **person_facts(referral),
         )
 
     return Effect(_comment(data), {"arrival_date": arrival.isoformat()}, open_stay)
+
+
+def person_facts(referral) -> dict:
+    """What the figures need of the person, kept on their stay (`Stay`) so that the figures read
+    no referral: at the arrival, and again when the person's details are rectified."""
+    return {
+        "birth_year": referral.birth_date.year if referral.birth_date else None,
+        "gender": referral.gender,
+        "justice_public": is_justice_public(referral.judicial_situation),
+    }
 
 
 def measure_of(judicial_situation) -> str:
@@ -796,6 +808,7 @@ def rectify(referral: Referral, actor: Actor, values: dict) -> Referral:
         locked.full_clean(exclude=["target"])
         locked.version += 1
         locked.save()
+        Stay.objects.filter(referral=locked).update(**person_facts(locked))
         _log(
             locked,
             actor,

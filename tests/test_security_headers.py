@@ -9,6 +9,7 @@ import pytest
 from django.urls import reverse
 from wagtail.models import APIToken
 
+from core.views import REPORT_RATE
 from tests.factories import MembershipFactory, UserFactory, home_page
 from tests.referrals.factories import ReferralFactory
 from tests.utils import login
@@ -131,6 +132,20 @@ def test_violations_are_logged_without_query_strings_or_samples(client, caplog):
         == 400
     )
     assert client.get(reverse("csp_report")).status_code == 405
+
+
+def test_reports_beyond_the_rate_are_refused_and_not_logged(client, caplog):
+    """Someone posting reports in a loop cannot fill the logs: 429 beyond the rate."""
+    report = json.dumps({"csp-report": {"effective-directive": "img-src"}})
+    for _index in range(REPORT_RATE):
+        assert (
+            client.post(reverse("csp_report"), report, content_type="application/csp-report")
+        ).status_code == 204
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="csp"):
+        response = client.post(reverse("csp_report"), report, content_type="application/csp-report")
+    assert response.status_code == 429
+    assert not caplog.records
 
 
 # --- links in emails --------------------------------------------------------------------------

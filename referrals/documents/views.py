@@ -6,13 +6,14 @@ from pathlib import Path
 
 from django.contrib.auth.decorators import login_required
 from django.contrib.staticfiles import finders
-from django.core.cache import cache
 from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+
+from core.ratelimit import over_rate
 
 from .. import journal
 from ..models import Certificate
@@ -75,22 +76,13 @@ def certificate_download(request, pk):
     return pdf_response(content, filename)
 
 
-def _over_rate(request) -> bool:
-    key = f"certificate-verify:{journal.client_ip(request) or 'unknown'}"
-    cache.add(key, 0, timeout=60)
-    try:
-        return cache.incr(key) > VERIFY_RATE
-    except ValueError:  # expired between add and incr
-        return False
-
-
 @never_cache
 @require_GET
 def certificate_verify(request, token):
     """Public: valid or not, the reference, the establishment, the planned admission date, the
     date of issue; "attestation inconnue" for any other token. Not journaled: it shows no
     personal data and no user reads it."""
-    if _over_rate(request):
+    if over_rate(request, "certificate-verify", VERIFY_RATE):
         response = render(request, "referrals/documents/verify.html", {"too_many": True})
         response.status_code = 429
         return response

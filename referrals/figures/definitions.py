@@ -45,24 +45,21 @@ from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Aggregate, DurationField, ExpressionWrapper, F, OuterRef, Subquery
+from django.db.models import Aggregate, DurationField, ExpressionWrapper, F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.models import Page
 
 from ..choices import (
+    NOT_JUSTICE,
     POSITIVE_EXIT_KINDS,
     Action,
     ExitKind,
     JudicialSituation,
     current_value,
 )
-from ..models import Referral, ReferralEvent, Stay
+from ..models import Referral, Stay
 
-DECISIONS = (Action.ACCEPT, Action.DECLINE)
-TRANSITION = ReferralEvent.Kind.TRANSITION
-# Judicial situations that are not the "justice public" (PPSMJ and people leaving prison).
-NOT_JUSTICE = frozenset({JudicialSituation.NONE})
 # Measures grouped as the report counts them: a code of the vocabulary → its group. The judicial
 # vocabulary renamed PSE as DDSE (2020 reform); old records keep "pse": both are one group.
 MEASURE_GROUPS = {JudicialSituation.PSE: "pse", JudicialSituation.DDSE: "pse"}
@@ -293,16 +290,17 @@ class Figures:
         else:
             self.awaiting += n
 
-    def add_flow(self, row: dict, n: int):
-        measure = row["measure"]
+    def add_flow(self, row: dict):
+        """Add the `n` referrals received (`pending` of them at the period's end) or closed in
+        the period that one grouped SQL row counts."""
+        measure, n = row["measure"], row["n"]
         if measure == "received":
             if row["by_reorientation"]:
                 self.received_by_reorientation += n
             else:
                 self.received += n
-                self.received_justice += n * (row["judicial_situation"] not in NOT_JUSTICE)
-        elif measure == "pending":
-            self.pending += n
+                self.received_justice += n * bool(row["justice"])
+            self.pending += row["pending"]
         elif measure == "reoriented_before_decision":
             self.reoriented_before_decision += n
         else:
@@ -497,14 +495,6 @@ DELAY_COLUMNS = [
     "p90_arrival",
     "n_arrival",
 ]
-# The breakdowns: EstablishmentFigures' attribute → the facts' column.
-BREAKDOWN_COLUMNS = {
-    "by_month": "month",
-    "by_referral_type": "referral_type",
-    "by_organisation": "organisation_id",
-    "by_organisation_kind": "organisation_kind",
-    "by_judicial_situation": "judicial_situation",
-}
 
 
 @dataclass
@@ -563,7 +553,8 @@ class _Dialect:
 
     def days_between(self, later: str, earlier: str) -> str:
         if self.postgres:
-            return f"CAST(EXTRACT(EPOCH FROM ({later} - {earlier})) / 86400.0 AS double precision)"
+            # date_part is a double precision (EXTRACT, a slower numeric).
+            return f"(date_part('epoch', {later} - {earlier}) / 86400.0)"
         return f"(julianday({later}) - julianday({earlier}))"
 
     def date_days(self, later: str, earlier: str) -> str:
@@ -576,10 +567,17 @@ class _Dialect:
             return f"CAST(({column} AT TIME ZONE %(tz)s) AS date)"
         return f"date({column})"
 
-    def month(self, column: str) -> str:
+    def month_start(self, column: str) -> str:
+        """The local month of a date and time, as grouped."""
         if self.postgres:
-            return f"to_char({column} AT TIME ZONE %(tz)s, 'YYYY-MM')"
+            return f"date_trunc('month', {column} AT TIME ZONE %(tz)s)"
         return f"strftime('%%Y-%%m', {column})"
+
+    def month_label(self, month_start: str) -> str:
+        """A grouped month as "YYYY-MM"."""
+        if self.postgres:
+            return f"to_char({month_start}, 'YYYY-MM')"
+        return month_start
 
     def year(self, column: str) -> str:
         if self.postgres:
@@ -589,146 +587,180 @@ class _Dialect:
     def true(self) -> str:
         return "TRUE" if self.postgres else "1"
 
+    def false(self) -> str:
+        return "FALSE" if self.postgres else "0"
+
 
 def _in(values) -> str:
     return "(" + ", ".join(f"'{value}'" for value in values) + ")"
 
 
-# The referral's dimensions (the breakdowns), selected in every pass.
-DIMENSIONS = """r.target_id, r.referral_type, r.organisation_id, o.kind AS organisation_kind,
-    r.judicial_situation"""
-OUTCOME_COLUMNS = [
-    "favourable",
-    "declined",
-    "decision_reason",
-    "outcome",
-    "outcome_reason",
-    "reoriented_to",
-    "day_centre",
-    "reoriented_arrived",
-    "duplicate",
-    "justice",
-]
+# The breakdowns grouped in SQL: EstablishmentFigures' attribute → the referral's column. The
+# partner kind is the organisation's, added up from `by_organisation` (`_by_organisation_kind`).
+GROUPED_BREAKDOWNS = {
+    "by_month": None,  # the month of the date the measure is counted at
+    "by_referral_type": "r.referral_type",
+    "by_organisation": "r.organisation_id",
+    "by_judicial_situation": "r.judicial_situation",
+}
+JUSTICE = f"r.judicial_situation NOT IN {_in(NOT_JUSTICE)}"
+# What a decided referral's row says of it (`Figures.add_decided`), grouped with its breakdown.
+DECIDED_COLUMNS = {
+    "favourable": "r.fact_accepted",
+    "declined": "r.fact_declined",
+    "decision_reason": "CASE WHEN r.fact_accepted THEN '' ELSE r.fact_decline_reason END",
+    "outcome": "r.fact_outcome",
+    "outcome_reason": "r.fact_outcome_reason",
+    "reoriented_to": "r.fact_reoriented_to",
+    "day_centre": "r.fact_day_centre",
+    "reoriented_arrived": "r.fact_reoriented_arrived",
+    "duplicate": "r.fact_copy_of_accepted",
+    "justice": JUSTICE,
+}
 
 
-def _decided_sql(sql: _Dialect, target_filter: str) -> str:
-    """Referrals first decided in the period, their facts, grouped by establishment and each
-    breakdown (UNION ALL of grouped passes over the materialised facts)."""
-    return _facts_cte(sql, target_filter) + " UNION ALL ".join(_decided_passes(sql))
-
-
-def _decided_passes(sql: _Dialect) -> list[str]:
-    facts_columns = ", ".join(OUTCOME_COLUMNS)
-    postgres_percentiles = (
-        """percentile_cont(0.5) WITHIN GROUP (ORDER BY decision_days),
-        percentile_cont(0.9) WITHIN GROUP (ORDER BY decision_days), COUNT(decision_days),
-        percentile_cont(0.5) WITHIN GROUP (ORDER BY arrival_days),
-        percentile_cont(0.9) WITHIN GROUP (ORDER BY arrival_days), COUNT(arrival_days)"""
-        if sql.postgres
-        else "NULL, NULL, COUNT(decision_days), NULL, NULL, COUNT(arrival_days)"
+def _grouped(
+    sql: _Dialect, month_of: str, columns: dict, aggregates: str, source: str, constants=()
+) -> str:
+    """The referrals of `source` (FROM … WHERE …) counted by establishment, `columns` (those
+    named in `constants` are literals, not grouped) and each breakdown of `GROUPED_BREAKDOWNS`:
+    one row per group, labelled `grouping_set`, with its breakdown `key`. PostgreSQL reads the
+    referrals once (GROUPING SETS); SQLite, once per breakdown."""
+    keys = {
+        name: column or sql.month_start(month_of) for name, column in GROUPED_BREAKDOWNS.items()
+    }
+    common = ", ".join(f"{expression} AS {name}" for name, expression in columns.items())
+    group_common = ", ".join(
+        ["r.target_id", *(e for name, e in columns.items() if name not in constants)]
     )
-    no_delays = ", ".join(
+
+    def key_text(name):
+        if name == "by_month":
+            return sql.month_label(keys[name])
+        return f"CAST({keys[name]} AS varchar(40))"
+
+    if sql.postgres:
+        # GROUPING(a, b, c, d) sets the bit of every breakdown left out of the row's group.
+        width = len(keys)
+        label = " ".join(
+            f"WHEN {(2**width - 1) ^ (1 << (width - 1 - index))} THEN '{name}'"
+            for index, name in enumerate(keys)
+        )
+        key = " ".join(
+            f"WHEN {(2**width - 1) ^ (1 << (width - 1 - index))} THEN {key_text(name)}"
+            for index, name in enumerate(keys)
+        )
+        grouping = f"GROUPING({', '.join(keys.values())})"
+        sets = ", ".join(f"({expression})" for expression in keys.values())
+        return f"""
+SELECT CASE {grouping} {label} END AS grouping_set, r.target_id, CASE {grouping} {key} END AS key,
+    {common}, {aggregates}
+{source}
+GROUP BY {group_common}, GROUPING SETS ({sets})"""
+    return " UNION ALL ".join(
+        f"""
+SELECT '{name}' AS grouping_set, r.target_id, {key_text(name)} AS key, {common}, {aggregates}
+{source}
+GROUP BY {group_common}, {expression}"""
+        for name, expression in keys.items()
+    )
+
+
+def _decided_source(referral_filter: str) -> str:
+    return f"""FROM {Referral._meta.db_table} r
+WHERE r.fact_first_decision_at >= %(start)s AND r.fact_first_decision_at < %(end)s
+  AND {referral_filter}"""
+
+
+def _delay_columns(sql: _Dialect) -> tuple[str, str]:
+    """Submission → first decision, and first decision → arrival date, in days."""
+    decided_on = sql.local_date("r.fact_first_decision_at")
+    return (
+        sql.days_between("r.fact_first_decision_at", "r.submitted_at"),
+        f"CASE WHEN r.fact_outcome = '{Action.RECORD_ARRIVAL}' AND r.fact_arrival_date IS NOT NULL"
+        f" THEN {sql.date_days('r.fact_arrival_date', decided_on)} END",
+    )
+
+
+def _decided_sql(sql: _Dialect, referral_filter: str) -> str:
+    """The referrals first decided in the period (through the index on
+    `fact_first_decision_at`), grouped by establishment, breakdown and what their facts say;
+    then, on PostgreSQL, the delays' percentiles per establishment and for all (`percentile_cont`;
+    on SQLite `_sqlite_delays` fetches the delays)."""
+    source = _decided_source(referral_filter)
+    null_delays = ", ".join(
         f"CAST(NULL AS {'bigint' if name.startswith('n_') else 'double precision'}) AS {name}"
         for name in DELAY_COLUMNS
     )
-    passes = [
-        f"""SELECT '{name}' AS grouping_set, target_id, CAST({column} AS varchar(40)) AS key,
-            {facts_columns}, COUNT(*) AS n, {no_delays}
-        FROM facts GROUP BY target_id, {column}, {facts_columns}"""
-        for name, column in BREAKDOWN_COLUMNS.items()
-    ]
-    passes.append(
-        f"""SELECT 'delays', target_id, NULL, {", ".join("NULL" for _c in OUTCOME_COLUMNS)},
-            COUNT(*), {postgres_percentiles}
-        FROM facts GROUP BY target_id"""
+    grouped = _grouped(
+        sql,
+        "r.fact_first_decision_at",
+        DECIDED_COLUMNS,
+        f"COUNT(*) AS n, {null_delays}",
+        source,
     )
-    passes.append(
-        f"""SELECT 'delays_all', NULL, NULL, {", ".join("NULL" for _c in OUTCOME_COLUMNS)},
-            COUNT(*), {postgres_percentiles}
-        FROM facts"""
+    if not sql.postgres:
+        return grouped
+    decision_days, arrival_days = _delay_columns(sql)
+    no_columns = ", ".join(f"NULL AS {name}" for name in DECIDED_COLUMNS)
+    # Identical aggregates are computed once: each percentile_cont sorts its delays once.
+    decision = "percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY decision_days)"
+    arrival = "percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY arrival_days)"
+    return f"""{grouped}
+UNION ALL
+SELECT CASE GROUPING(target_id) WHEN 0 THEN 'delays' ELSE 'delays_all' END, target_id, NULL,
+    {no_columns}, COUNT(*),
+    ({decision})[1], ({decision})[2], COUNT(decision_days),
+    ({arrival})[1], ({arrival})[2], COUNT(arrival_days)
+FROM (
+    SELECT r.target_id, {decision_days} AS decision_days, {arrival_days} AS arrival_days
+    {source}
+) delays
+GROUP BY GROUPING SETS ((target_id), ())"""
+
+
+def _flows_sql(sql: _Dialect, referral_filter: str) -> str:
+    """The referrals received in the period (by re-orientation or not, justice or not, and how
+    many of them are still pending at its end), then those withdrawn, expired, closed without
+    decision or re-oriented before any decision in it (`fact_closing`), grouped by
+    establishment and breakdown (`Figures.add_flow`)."""
+    r = Referral._meta.db_table
+    pending = "CASE WHEN r.fact_closed_at IS NULL OR r.fact_closed_at >= %(end)s THEN 1 ELSE 0 END"
+    received = _grouped(
+        sql,
+        "r.submitted_at",
+        {
+            "measure": "'received'",
+            "by_reorientation": "r.reoriented_from_id IS NOT NULL",
+            "justice": JUSTICE,
+        },
+        f"COUNT(*) AS n, SUM({pending}) AS pending",
+        f"""FROM {r} r
+WHERE r.submitted_at >= %(start)s AND r.submitted_at < %(end)s AND {referral_filter}""",
+        constants=("measure",),
     )
-    return passes
-
-
-def _facts_cte(sql: _Dialect, target_filter: str) -> str:
-    """One row per referral first decided in the period, with its facts (`referrals/facts.py`,
-    kept by the workflow from the events): the referrals of the period through an index, no
-    event read."""
-    r = Referral._meta.db_table
-    decided_on = sql.local_date("r.fact_first_decision_at")
-    return f"""
-WITH facts AS (
-    SELECT {DIMENSIONS}, {sql.month("r.fact_first_decision_at")} AS month,
-        CASE WHEN r.fact_accepted THEN 1 ELSE 0 END AS favourable,
-        CASE WHEN r.fact_declined THEN 1 ELSE 0 END AS declined,
-        CASE WHEN r.fact_day_centre THEN 1 ELSE 0 END AS day_centre,
-        CASE WHEN r.fact_accepted THEN '' ELSE r.fact_decline_reason END AS decision_reason,
-        r.fact_outcome AS outcome, r.fact_outcome_reason AS outcome_reason,
-        r.fact_reoriented_to AS reoriented_to,
-        CASE WHEN r.fact_reoriented_arrived THEN 1 ELSE 0 END AS reoriented_arrived,
-        CASE WHEN r.fact_copy_of_accepted THEN 1 ELSE 0 END AS duplicate,
-        CASE WHEN r.judicial_situation IN {_in(NOT_JUSTICE)} THEN 0 ELSE 1 END AS justice,
-        {sql.days_between("r.fact_first_decision_at", "r.submitted_at")} AS decision_days,
-        CASE WHEN r.fact_outcome = '{Action.RECORD_ARRIVAL}' AND r.fact_arrival_date IS NOT NULL
-            THEN {sql.date_days("r.fact_arrival_date", decided_on)}
-            END AS arrival_days
-    FROM {r} r
-    JOIN accounts_organisation o ON o.id = r.organisation_id
-    WHERE r.fact_first_decision_at >= %(start)s AND r.fact_first_decision_at < %(end)s
-      AND {target_filter}
-)
-"""
-
-
-def _flows_sql(sql: _Dialect, target_filter: str) -> str:
-    """Received (and by re-orientation), pending at the end, re-oriented before any opinion,
-    withdrawn / expired / closed in the period — one row per establishment, breakdown key and
-    measure, from the referrals' facts."""
-    r = Referral._meta.db_table
-    passes = [
-        f"""SELECT '{name}' AS grouping_set, target_id, CAST({column} AS varchar(40)) AS key,
-            measure, by_reorientation, judicial_situation, COUNT(*) AS n
-        FROM flows GROUP BY target_id, {column}, measure, by_reorientation, judicial_situation"""
-        for name, column in BREAKDOWN_COLUMNS.items()
-    ]
-    return f"""
-WITH received AS (
-    SELECT r.fact_closed_at AS closed_at, {DIMENSIONS}, {sql.month("r.submitted_at")} AS month,
-        CASE WHEN r.reoriented_from_id IS NULL THEN 0 ELSE 1 END AS by_reorientation
-    FROM {r} r JOIN accounts_organisation o ON o.id = r.organisation_id
-    WHERE r.submitted_at >= %(start)s AND r.submitted_at < %(end)s AND {target_filter}
-),
-flows AS (
-    SELECT 'received' AS measure, target_id, referral_type, organisation_id, organisation_kind,
-        judicial_situation, month, by_reorientation
-    FROM received
-    UNION ALL
-    SELECT 'pending', target_id, referral_type, organisation_id, organisation_kind,
-        judicial_situation, month, 0
-    FROM received WHERE closed_at IS NULL OR closed_at >= %(end)s
-    UNION ALL
-    SELECT r.fact_closing, {DIMENSIONS}, {sql.month("r.fact_closing_at")}, 0
-    FROM {r} r JOIN accounts_organisation o ON o.id = r.organisation_id
-    WHERE r.fact_closing_at >= %(start)s AND r.fact_closing_at < %(end)s AND {target_filter}
-)
-{" UNION ALL ".join(passes)}
-"""
+    closed = _grouped(
+        sql,
+        "r.fact_closing_at",
+        {"measure": "r.fact_closing", "by_reorientation": sql.false(), "justice": JUSTICE},
+        "COUNT(*) AS n, 0 AS pending",
+        f"""FROM {r} r
+WHERE r.fact_closing_at >= %(start)s AND r.fact_closing_at < %(end)s AND {referral_filter}""",
+        constants=("by_reorientation",),
+    )
+    return f"{received}\nUNION ALL\n{closed}"
 
 
 def _stays_sql(sql: _Dialect, target_filter: str) -> str:
+    """The stays overlapping the period, by establishment and measure: what the figures need of
+    the person (birth year, justice public) is on the stay (`Stay`), no referral is read."""
     s = Stay._meta.db_table
-    r = Referral._meta.db_table
     positive = (
         f"(s.exit_kind IN {_in(POSITIVE_EXIT_KINDS)} OR s.exit_employment = {sql.true()}"
         f" OR s.exit_training = {sql.true()})"
     )
     exited = "(s.departure_date IS NOT NULL AND s.departure_date <= %(last_day)s)"
-    birth_year = f"COALESCE({sql.year('r.birth_date')}, s.birth_year)"
-    age = f"({sql.year('s.arrival_date')} - {birth_year})"
-    justice = (
-        f"CASE WHEN r.id IS NULL THEN (CASE WHEN s.justice_public = {sql.true()} THEN 1 ELSE 0 END)"
-        f" WHEN r.judicial_situation IN {_in(NOT_JUSTICE)} THEN 0 ELSE 1 END"
-    )
+    age = f"({sql.year('s.arrival_date')} - s.birth_year)"
     work = (
         f"(s.exit_employment = {sql.true()} OR s.exit_training = {sql.true()}"
         f" OR s.exit_kind = '{ExitKind.JOB_OR_TRAINING}')"
@@ -740,10 +772,10 @@ SELECT s.establishment_id AS target_id, s.measure,
     SUM(CASE WHEN {exited} THEN 1 ELSE 0 END) AS exits,
     SUM(CASE WHEN {exited} THEN {sql.date_days("s.departure_date", "s.arrival_date")} ELSE 0 END)
         AS exit_days,
-    COUNT({birth_year}) AS aged,
+    COUNT(s.birth_year) AS aged,
     SUM({age}) AS age_sum,
     SUM(CASE WHEN {age} < {YOUNG_AGE} THEN 1 ELSE 0 END) AS young,
-    SUM({justice}) AS justice,
+    SUM(CASE WHEN s.justice_public = {sql.true()} THEN 1 ELSE 0 END) AS justice,
     SUM(CASE WHEN {exited} AND {positive} THEN 1 ELSE 0 END) AS positive_exits,
     SUM(CASE WHEN {exited} AND {positive} AND s.exit_kind = '{ExitKind.AUTONOMOUS_HOUSING}'
         THEN 1 ELSE 0 END) AS positive_housing,
@@ -752,7 +784,7 @@ SELECT s.establishment_id AS target_id, s.measure,
         AS exits_employment,
     SUM(CASE WHEN s.measure_completed IS NOT NULL THEN 1 ELSE 0 END) AS measure_ended,
     SUM(CASE WHEN s.measure_completed = {sql.true()} THEN 1 ELSE 0 END) AS measure_completed
-FROM {s} s LEFT JOIN {r} r ON r.id = s.referral_id
+FROM {s} s
 WHERE s.arrival_date <= %(last_day)s
   AND (s.departure_date IS NULL OR s.departure_date >= %(first_day)s)
   AND {target_filter.replace("r.target_id", "s.establishment_id")}
@@ -786,9 +818,14 @@ def _params(period: Period) -> dict:
     }
 
 
-def _sqlite_delays(cursor, sql_text, params) -> dict:
-    """SQLite has no percentile_cont: fetch the delays of the facts (development only)."""
-    cursor.execute(sql_text + "SELECT target_id, decision_days, arrival_days FROM facts", params)
+def _sqlite_delays(cursor, sql: _Dialect, referral_filter: str, params) -> list[dict]:
+    """SQLite has no percentile_cont: the delays' rows PostgreSQL computes (per establishment,
+    then for all), from the delays of the decided referrals fetched (development only)."""
+    decision_days, arrival_days = _delay_columns(sql)
+    cursor.execute(
+        f"SELECT r.target_id, {decision_days}, {arrival_days} {_decided_source(referral_filter)}",
+        params,
+    )
     found = defaultdict(lambda: ([], []))
     for target, decision, arrival in cursor.fetchall():
         for key in (target, None):
@@ -796,7 +833,19 @@ def _sqlite_delays(cursor, sql_text, params) -> dict:
                 found[key][0].append(decision)
             if arrival is not None:
                 found[key][1].append(arrival)
-    return found
+    return [
+        {
+            "grouping_set": "delays_all" if target is None else "delays",
+            "target_id": target,
+            "p50_decision": _percentile(decision, 0.5),
+            "p90_decision": _percentile(decision, 0.9),
+            "n_decision": len(decision),
+            "p50_arrival": _percentile(arrival, 0.5),
+            "p90_arrival": _percentile(arrival, 0.9),
+            "n_arrival": len(arrival),
+        }
+        for target, (decision, arrival) in found.items()
+    ]
 
 
 def _percentile(values, p):
@@ -846,11 +895,8 @@ def period_figures(
         decided = _rows(cursor, decided_sql, params)
         flows = _rows(cursor, _flows_sql(sql, referral_filter), params)
         stays = _rows(cursor, _stays_sql(sql, target_filter), params) if with_stays else []
-        sqlite_delays = (
-            None
-            if sql.postgres
-            else _sqlite_delays(cursor, _facts_cte(sql, referral_filter), params)
-        )
+        if not sql.postgres:
+            decided += _sqlite_delays(cursor, sql, referral_filter, params)
 
     establishments: dict[int, EstablishmentFigures] = {}
 
@@ -863,14 +909,6 @@ def period_figures(
     for row in decided:
         grouping = row["grouping_set"]
         if grouping in ("delays", "delays_all"):
-            if sqlite_delays is not None:
-                decision, arrival = sqlite_delays.get(row["target_id"], ([], []))
-                row.update(
-                    p50_decision=_percentile(decision, 0.5),
-                    p90_decision=_percentile(decision, 0.9),
-                    p50_arrival=_percentile(arrival, 0.5),
-                    p90_arrival=_percentile(arrival, 0.9),
-                )
             if grouping == "delays":
                 establishment(row["target_id"]).delays = _delays(row)
             else:
@@ -886,10 +924,8 @@ def period_figures(
         target = establishment(row["target_id"])
         grouping = row["grouping_set"]
         if grouping == "by_month":
-            target.total.add_flow(row, row["n"])
-        getattr(target, grouping).setdefault(_key(grouping, row["key"]), Figures()).add_flow(
-            row, row["n"]
-        )
+            target.total.add_flow(row)
+        getattr(target, grouping).setdefault(_key(grouping, row["key"]), Figures()).add_flow(row)
     for row in stays:
         establishment(row["target_id"]).stays.add(row)
 
@@ -913,6 +949,7 @@ def period_figures(
     }
     for pk, target in establishments.items():
         target.title = titles.get(pk, str(pk))
+        target.by_organisation_kind = _by_organisation_kind(target.by_organisation, organisations)
     return PeriodFigures(
         period=period,
         establishments=sorted(establishments.values(), key=lambda e: (e.title, e.id)),
@@ -922,13 +959,22 @@ def period_figures(
     )
 
 
+def _by_organisation_kind(by_organisation: dict, organisations: dict) -> dict:
+    """The partner kinds' figures: their organisations' added up."""
+    by_kind = {}
+    for pk, figures in by_organisation.items():
+        kind = organisations.get(pk, ("", ""))[1]
+        by_kind.setdefault(kind, Figures()).merge(figures)
+    return by_kind
+
+
 def _key(grouping: str, key):
     """A breakdown's key; a value of the former law is counted with its successor (PSE with
     DDSE, SME with sursis probatoire: `choices.current_value`)."""
     if grouping == "by_organisation":
         return _int_or_none(key)
     if grouping in ("by_referral_type", "by_judicial_situation"):
-        return current_value(BREAKDOWN_COLUMNS[grouping], key)
+        return current_value(grouping.removeprefix("by_"), key)
     return key
 
 
@@ -974,16 +1020,6 @@ def indicator_result(indicator, stays: StayFigures) -> IndicatorResult:
 # --- the usual delay (partner pages) -----------------------------------------------------------
 
 
-def _events(*args, **filters):
-    return ReferralEvent.objects.filter(*args, referral=OuterRef("pk"), **filters)
-
-
-def _first(queryset, expression):
-    return Subquery(
-        queryset.order_by("created_at", "pk").annotate(value=expression).values("value")[:1]
-    )
-
-
 class _Median(Aggregate):
     """PostgreSQL's median of an interval (`percentile_cont` accepts intervals)."""
 
@@ -994,17 +1030,18 @@ class _Median(Aggregate):
 
 def usual_decision_delay(establishment_id, now=None) -> int | None:
     """The establishment's usual delay: the median, in whole days, from submission to the first
-    decision (the `DECISIONS` of the yearly figures), over the referrals first decided in the
-    last 12 months. None when none was. One query (on SQLite, the median is taken in Python)."""
+    decision (the referral's `fact_first_decision_at`, as the yearly figures count it), over the
+    referrals first decided in the last 12 months. None when none was. One query, through the
+    index on the first decision (on SQLite, the median is taken in Python)."""
     now = now or timezone.now()
-    decided_at = _first(_events(kind=TRANSITION, action__in=DECISIONS), F("created_at"))
-    queryset = (
-        Referral.objects.filter(target_id=establishment_id, submitted_at__isnull=False)
-        .annotate(decided_at=decided_at)
-        .filter(decided_at__gte=now - timedelta(days=365))
-        .order_by()
+    queryset = Referral.objects.filter(
+        target_id=establishment_id,
+        submitted_at__isnull=False,
+        fact_first_decision_at__gte=now - timedelta(days=365),
+    ).order_by()
+    delay = ExpressionWrapper(
+        F("fact_first_decision_at") - F("submitted_at"), output_field=DurationField()
     )
-    delay = ExpressionWrapper(F("decided_at") - F("submitted_at"), output_field=DurationField())
     if connection.vendor == "postgresql":
         median = queryset.aggregate(median=_Median(delay))["median"]
     else:

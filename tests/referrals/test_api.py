@@ -278,6 +278,11 @@ def test_list_filters_and_pagination(api, partner):
 
     assert ids(status="submitted") == [str(soon.pk)]
     assert ids(referral_type="semi_liberte") == [str(later.pk)]
+    # Today's DDSE finds the referrals of the former law's PSE too; PSE finds only those.
+    former = ReferralFactory(membership=partner, referral_type=ReferralType.PSE)
+    assert set(ids(referral_type="ddse")) == {str(soon.pk), str(former.pk)}
+    assert ids(referral_type="pse") == [str(former.pk)]
+    former.delete()
     assert ids(q="durand") == [str(soon.pk)]
     assert ids(q=later.reference) == [str(later.pk)]
     assert ids(release_before=(today + timedelta(days=10)).isoformat()) == [str(soon.pk)]

@@ -1,7 +1,7 @@
 """Data protection: retention delays, anonymisation that keeps the figures, an append-only access
 journal that sees every read and every refusal, and names that never travel in URLs."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.core import mail
@@ -22,6 +22,7 @@ from referrals.models import (
     Message,
     Referral,
     ReferralEvent,
+    Stay,
 )
 from referrals.permissions import Actor
 from tests.factories import MembershipFactory
@@ -364,6 +365,21 @@ def test_a_purge_interrupted_half_way_resumes(partner, establishment, head, monk
     assert not Referral.objects.filter(anonymised_at__isnull=True).exists()
 
 
+def test_a_person_still_hosted_is_not_anonymised_until_they_leave(partner):
+    resident = ReferralFactory(membership=partner, arrived=True)
+    age(resident, 800)
+    assert retention.purge().referrals_anonymised == 0
+    assert Referral.objects.get(pk=resident.pk).anonymised_at is None
+    # Once they have left, and the departure is old too, the file is anonymised.
+    long_ago = timezone.localdate() - timedelta(days=790)
+    Stay.objects.filter(referral=resident).update(
+        arrival_date=long_ago - timedelta(days=60), departure_date=long_ago
+    )
+    age(resident, 800)
+    assert retention.purge().referrals_anonymised == 1
+    assert Referral.objects.get(pk=resident.pk).anonymised_at is not None
+
+
 def test_the_2019_figures_survive_anonymisation(client):
     from accounts import demo as accounts_demo
     from cms import demo as cms_demo
@@ -527,6 +543,14 @@ def test_the_partner_rectifies_and_the_history_keeps_old_and_new(
     # Anonymisation erases the old and new values, keeping the fields' names.
     retention.anonymise(referral)
     assert referral.events.get(action=Action.RECTIFIED).data == {"fields": ["gender", "last_name"]}
+
+
+def test_rectifying_a_resident_corrects_their_stay_for_the_figures(partner):
+    referral = ReferralFactory(membership=partner, arrived=True, birth_date=date(1990, 3, 3))
+    assert (referral.stay.birth_year, referral.stay.gender) == (1990, "homme")
+    workflow.rectify(referral, actor(partner), {"birth_date": date(1985, 6, 1), "gender": "femme"})
+    referral.stay.refresh_from_db()
+    assert (referral.stay.birth_year, referral.stay.gender) == (1985, "femme")
 
 
 # --- the journal's page ------------------------------------------------------------------------

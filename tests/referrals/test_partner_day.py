@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 
 from accounts.models import Membership
 from core.exports import XLSX_TYPE
-from referrals import work, workflow
+from referrals import facts, work, workflow
 from referrals.choices import Action, Status
 from referrals.duplicates import possible_duplicates
 from referrals.figures.definitions import usual_decision_delay
@@ -229,6 +229,7 @@ def test_next_step_scheduled_session_and_usual_delay(client, officer, chemin_ver
         Referral.objects.filter(pk=decided.pk).update(submitted_at=now - timedelta(days=days))
     old = ReferralFactory(membership=officer, target=chemin_vert, declined=True)
     ReferralEvent.objects.filter(referral=old).update(created_at=now - timedelta(days=400))
+    facts.refresh([old.pk])  # the facts follow the rewritten history
     assert usual_decision_delay(chemin_vert.pk) == 10
     assert usual_decision_delay(EstablishmentFactory().pk) is None
 

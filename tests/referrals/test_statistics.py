@@ -3,10 +3,12 @@ re-orientations after acceptance, flows, delays, stays, measures), the 2019 CHRS
 data set, who sees what, small-number suppression and bad input."""
 
 import html
+import importlib
 import re
 from datetime import date, datetime, timedelta
 
 import pytest
+from django.apps import apps as django_apps
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -210,23 +212,37 @@ def test_stay_figures_and_their_boundaries(passerelle):
     assert stays.justice_share == 75.0
 
 
-def test_stay_of_a_referral_takes_its_birth_date_and_situation(spip, passerelle):
+def test_the_arrival_keeps_what_the_figures_need_on_the_stay(spip, passerelle):
     flow = Flow(passerelle, spip)
     referral = flow.do(
-        flow.accepted(judicial_situation="aucune", birth_date=date(1999, 5, 5)),
+        flow.accepted(judicial_situation="aucune", birth_date=date(1999, 5, 5), gender="femme"),
         Action.RECORD_ARRIVAL,
         arrival_date=TODAY,
     )
-    definitions.Stay.objects.filter(referral=referral).delete()  # if arrival made one
-    StayFactory(
-        establishment=passerelle,
-        referral=referral,
-        arrival_date=date(2021, 4, 1),
-        birth_year=None,
-        justice_public=True,
+    stay = referral.stay
+    assert (stay.birth_year, stay.gender, stay.justice_public) == (1999, "femme", False)
+    stays = period_figures(Period.year(THIS_YEAR)).get(passerelle.pk).stays
+    assert (stays.hosted, stays.average_age, stays.justice) == (1, THIS_YEAR - 1999, 0)
+
+
+def test_migration_copies_the_referrals_facts_onto_their_stays(spip, passerelle):
+    """Stays opened before the facts were kept on them get them from their referral."""
+    flow = Flow(passerelle, spip)
+    referral = flow.do(
+        flow.accepted(judicial_situation="sl", birth_date=date(1980, 2, 2), gender="homme"),
+        Action.RECORD_ARRIVAL,
+        arrival_date=TODAY,
     )
-    stays = period_figures(Period.year(2021)).get(passerelle.pk).stays
-    assert (stays.hosted, stays.average_age, stays.justice) == (1, 22.0, 0)
+    definitions.Stay.objects.filter(pk=referral.stay.pk).update(
+        birth_year=None, gender="", justice_public=False
+    )
+    without_referral = StayFactory(establishment=passerelle, birth_year=1970, gender="femme")
+    migration = importlib.import_module("referrals.migrations.0014_stay_person_facts")
+    migration.copy_from_referrals(django_apps, None)
+    stay = definitions.Stay.objects.get(referral=referral)
+    assert (stay.birth_year, stay.gender, stay.justice_public) == (1980, "homme", True)
+    without_referral.refresh_from_db()
+    assert (without_referral.birth_year, without_referral.gender) == (1970, "femme")
 
 
 def test_measures_are_grouped_by_the_mapping(passerelle, monkeypatch):

@@ -30,6 +30,9 @@ OUTCOME_AT = "b.t0 + make_interval(days => 30 + b.i % 10)"
 DECLINE_REASON = "(ARRAY['pas_de_place','besoins','hors_public'])[1 + b.i % 3]"
 CANCEL_REASON = "maintien_detention"
 ARRIVAL_DATE = "CAST(b.t0 AS date) + 30 + b.i % 10"
+BIRTH_DATE = "date '1970-01-01' + (b.i % 12000)"
+SITUATIONS = "ARRAY['pse','sl','fin_de_peine','sortie_6_mois','sme','tig','aucune','lc']"
+SITUATION = "(" + SITUATIONS + ")[1 + b.i % 8]"
 # i % 20 → the status referral i ends in (11–19: arrived); the events below follow it.
 STATUS_OF = {
     0: Status.SUBMITTED,
@@ -52,8 +55,14 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 100_000])
         parser.add_argument("--repeat", type=int, default=5)
+        parser.add_argument(
+            "--slowest",
+            type=int,
+            default=0,
+            help="Print the N slowest SQL statements of each case's last request.",
+        )
 
-    def handle(self, *args, sizes, repeat, **options):
+    def handle(self, *args, sizes, repeat, slowest, **options):
         if connection.vendor != "postgresql":
             raise CommandError("Ce banc d'essai demande PostgreSQL (DATABASE_URL).")
         targets = [page.pk for page in referral_targets()]
@@ -62,7 +71,7 @@ class Command(BaseCommand):
         for size in sizes:
             try:
                 with transaction.atomic():
-                    self.run(size, repeat, targets)
+                    self.run(size, repeat, targets, slowest)
                     raise Rollback
             except Rollback:
                 pass
@@ -80,7 +89,6 @@ class Command(BaseCommand):
         users = "ARRAY[" + ",".join(str(m.user_id) for m in senders) + "]"
         pages = "ARRAY[" + ",".join(str(pk) for pk in targets) + "]"
         span = YEARS * 365 * 86400
-        situations = "ARRAY['pse','sl','fin_de_peine','sortie_6_mois','sme','tig','aucune','lc']"
         types = "ARRAY['pse','sortie_seche','semi_liberte','siao_insertion']"
         status = (
             "CASE b.i % 20 "
@@ -114,10 +122,10 @@ class Command(BaseCommand):
             officer_id=f"({users})[1 + b.i % {len(senders)}]",
             first_name="'Prénom'",
             last_name="'Nom' || b.i",
-            birth_date="date '1970-01-01' + (b.i % 12000)",
+            birth_date=BIRTH_DATE,
             gender="'homme'",
             location="'prison'",
-            judicial_situation=f"({situations})[1 + b.i % 8]",
+            judicial_situation=SITUATION,
             release_date="CAST(b.t0 AS date) + 20",
             referral_type=f"({types})[1 + b.i % 4]",
             target_id=f"({pages})[1 + (b.i / 7) % {len(targets)}]",
@@ -249,14 +257,15 @@ class Command(BaseCommand):
                     CASE WHEN b.i % 4 = 0 THEN 'pse' ELSE '' END,
                     CASE WHEN b.i % 4 = 0 AND CAST(b.t0 AS date) + 40 + b.i % 500 < current_date
                          THEN b.i % 5 <> 0 END,
-                    NULL, '', true, b.t0, b.t0
+                    CAST(EXTRACT(YEAR FROM {BIRTH_DATE}) AS integer), 'homme',
+                    {SITUATION} <> 'aucune', b.t0, b.t0
                 FROM ({base}) b WHERE b.i % 20 >= 11"""
             )
             cursor.execute(f"ANALYZE {r_table}, {e_table}, {s_table}")
 
     # --- timings --------------------------------------------------------------------------------
 
-    def run(self, size, repeat, targets):
+    def run(self, size, repeat, targets, slowest=0):
         senders = [partner() for _index in range(10)]
         start = time.perf_counter()
         self.build(size, targets, senders)
@@ -307,6 +316,10 @@ class Command(BaseCommand):
                 f"{label:<28} HTTP {response.status_code}  médiane {median:7.1f} ms"
                 f"  ({median / bare:4.1f} × SQL nu)  requêtes SQL {len(queries.captured_queries)}"
             )
+            ranked = sorted(queries.captured_queries, key=lambda q: -float(q["time"]))
+            for query in ranked[:slowest]:
+                milliseconds = float(query["time"]) * 1000
+                self.stdout.write(f"    {milliseconds:7.1f} ms  {query['sql'][:300]}")
         self.stdout.write(f"{'SQL nu (GROUP BY)':<28}           médiane {bare:7.1f} ms")
 
     def bare_sql(self, repeat) -> float:

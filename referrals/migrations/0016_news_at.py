@@ -23,7 +23,7 @@ def backfill_news(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("referrals", "0013_referral_facts")]
+    dependencies = [("referrals", "0015_stay_departure_index")]
 
     operations = [
         migrations.AddField(

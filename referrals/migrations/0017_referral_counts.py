@@ -74,7 +74,7 @@ def drop_count_triggers(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("accounts", "0006_security_mfa_sessions_tokens"),
-        ("referrals", "0014_news_at"),
+        ("referrals", "0016_news_at"),
         migrations.swappable_dependency(settings.WAGTAIL_PAGE_MODEL),
     ]
 
