@@ -113,5 +113,7 @@ def test_list_and_api_totals_come_from_the_counts(client):
     assert api.get("/referrals", {"status": "submitted"}).json()["count"] == 3
     assert api.get("/referrals", {"status": "accepted"}).json()["count"] == 0
     # Any other filter: counted on the referrals.
-    name = Referral.objects.filter(status=Status.DECLINED).get().last_name
-    assert api.get("/referrals", {"q": name}).json()["count"] == 1
+    declined = Referral.objects.get(status=Status.DECLINED)
+    assert api.get("/referrals", {"q": declined.reference}).json()["count"] == 1
+    both = {"q": declined.reference, "status": "submitted"}
+    assert api.get("/referrals", both).json()["count"] == 0  # not the 3 submitted
