@@ -5,16 +5,15 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('referrals', '0014_stay_person_facts'),
+        ("referrals", "0014_stay_person_facts"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
         migrations.swappable_dependency(settings.WAGTAIL_PAGE_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='stay',
-            index=models.Index(fields=['departure_date'], name='stay_departure_idx'),
+            model_name="stay",
+            index=models.Index(fields=["departure_date"], name="stay_departure_idx"),
         ),
     ]
