@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from accounts.models import Membership, Organisation, User
 
-from .choices import Status
-from .models import Referral, identity_key
+from .choices import Action, Status
+from .models import Message, Referral, ReferralCount, ReferralEvent, identity_key
 
 OPEN = [Status.SUBMITTED, Status.INFO_REQUESTED, Status.UNDER_REVIEW, Status.ACCEPTED]
 CLOSED = [s for s in Status if s not in (Status.DRAFT, *OPEN)]
@@ -23,6 +23,21 @@ IN_FLIGHT = 400
 # size asks (100,000 referrals: about five and a half years), the last 30 days hold the same
 # number of closed referrals at every size above a few thousand.
 CLOSED_PER_DAY = 50
+# The history's line that brought each referral to its status, and who wrote it: the commission
+# (None: the officer; "system": nobody, as the daily jobs do).
+LAST_ACTION = {
+    Status.INFO_REQUESTED: (Action.REQUEST_INFO, "commission"),
+    Status.UNDER_REVIEW: (Action.SCHEDULE, "commission"),
+    Status.ACCEPTED: (Action.ACCEPT, "commission"),
+    Status.DECLINED: (Action.DECLINE, "commission"),
+    Status.REORIENTED: (Action.REORIENT, "commission"),
+    Status.ARRIVED: (Action.RECORD_ARRIVAL, "commission"),
+    Status.DEPARTED: (Action.RECORD_DEPARTURE, "commission"),
+    Status.NO_SHOW: (Action.RECORD_NO_SHOW, "commission"),
+    Status.CANCELLED: (Action.CANCEL, "commission"),
+    Status.WITHDRAWN: (Action.WITHDRAW, None),
+    Status.EXPIRED: (Action.EXPIRE, "system"),
+}
 
 
 class Rollback(Exception):
@@ -46,17 +61,26 @@ def build_referrals(n, membership, targets, prefix="B"):
 
     def dates(i):
         if i < in_flight:
-            return {
+            values = {
                 "status": OPEN[i % len(OPEN)],
                 "release_date": today + timedelta(days=i % 120),
                 "status_changed_at": now - timedelta(days=i % 20, minutes=i),
             }
-        age = (i - in_flight) // CLOSED_PER_DAY
-        return {
-            "status": CLOSED[i % len(CLOSED)],
-            "release_date": today - timedelta(days=age + 30),
-            "status_changed_at": now - timedelta(days=age, minutes=i % 1000),
-        }
+        else:
+            age = (i - in_flight) // CLOSED_PER_DAY
+            values = {
+                "status": CLOSED[i % len(CLOSED)],
+                "release_date": today - timedelta(days=age + 30),
+                "status_changed_at": now - timedelta(days=age, minutes=i % 1000),
+            }
+        # The last news of the history `build_history` writes: the change of status, or for a
+        # referral only submitted, the submission or the commission's message after it.
+        changed = values["status_changed_at"]
+        if values["status"] != Status.SUBMITTED:
+            values["news_at"] = changed
+        else:
+            values["news_at"] = changed - timedelta(days=1 if i % 5 == 0 else 19)
+        return values
 
     Referral.objects.bulk_create(
         (
@@ -83,11 +107,76 @@ def build_referrals(n, membership, targets, prefix="B"):
         ),
         batch_size=2000,
     )
+    build_history(membership)
 
 
-def measure(stdout, client, cases, repeat) -> dict[str, tuple[float, int]]:
+def build_history(membership):
+    """The history of the organisation's referrals, as the workflow would have written it,
+    server-side: created and submitted by the officer 20 days before the last change of status,
+    the change itself by a commission member (or the officer, or nobody) at that time, and a
+    commission's message the day before on one referral in five (references ending in 0 or 5;
+    `build_referrals` sets each referral's `news_at` to match). So the unread markers and the
+    work items read as many events and messages as in real life. PostgreSQL only (the
+    benchmarks' numbers are PostgreSQL's)."""
+    if connection.vendor != "postgresql":
+        return
+    commission = User.objects.create_user(f"bench-{uuid.uuid4().hex[:8]}@ilot.test", "x" * 20)
+    referrals, events, messages = (
+        Referral._meta.db_table,
+        ReferralEvent._meta.db_table,
+        Message._meta.db_table,
+    )
+    last = " ".join(
+        f"WHEN '{status}' THEN '{action}'" for status, (action, _) in LAST_ACTION.items()
+    )
+    by_officer = [str(s) for s, (_, who) in LAST_ACTION.items() if who is None]
+    by_nobody = [str(s) for s, (_, who) in LAST_ACTION.items() if who == "system"]
+    columns = "referral_id, kind, action, actor_id, organisation_id, from_status, to_status, "
+    columns += "comment, data, created_at"
+    mine = f"FROM {referrals} r WHERE r.organisation_id = %(org)s"
+    with connection.cursor() as cursor:
+        params = {"org": membership.organisation_id, "commission": commission.pk}
+        cursor.execute(
+            f"""
+            INSERT INTO {events} ({columns})
+            SELECT r.id, 'created', 'created', r.officer_id, r.organisation_id, '', 'draft', '',
+                '{{}}'::jsonb, r.status_changed_at - interval '20 days' {mine}
+            UNION ALL
+            SELECT r.id, 'transition', 'submit', r.officer_id, r.organisation_id, 'draft',
+                'submitted', '', '{{}}'::jsonb, r.status_changed_at - interval '19 days'
+                {mine} AND r.status <> 'draft'
+            UNION ALL
+            SELECT r.id, 'transition', CASE r.status {last} END,
+                CASE WHEN r.status IN ({", ".join(f"'{s}'" for s in by_officer)})
+                    THEN r.officer_id
+                    WHEN r.status IN ({", ".join(f"'{s}'" for s in by_nobody)}) THEN NULL
+                    ELSE %(commission)s END,
+                NULL, 'submitted', r.status, '', '{{}}'::jsonb, r.status_changed_at
+                {mine} AND r.status NOT IN ('draft', 'submitted')
+            """,
+            params,
+        )
+        cursor.execute(
+            f"""
+            INSERT INTO {messages} (referral_id, author_id, organisation_id, body, created_at)
+            SELECT r.id, %(commission)s, NULL, 'Pouvez-vous préciser la date ?',
+                r.status_changed_at - interval '1 day'
+                {mine} AND right(r.reference, 1) IN ('0', '5')
+            """,
+            params,
+        )
+        # The planner's statistics as they would be in production (autovacuum), new users and
+        # organisations included.
+        cursor.execute(
+            f"ANALYZE {referrals}, {events}, {messages}, {ReferralCount._meta.db_table}, "
+            f"{User._meta.db_table}, {Organisation._meta.db_table}, {Membership._meta.db_table}"
+        )
+
+
+def measure(stdout, client, cases, repeat, explain=0) -> dict[str, tuple[float, int]]:
     """Time each case `repeat` times (after one warm-up request); returns label → (median in
-    ms, SQL queries)."""
+    ms, SQL queries). With `explain`, prints the `explain` slowest SELECTs of the last request
+    with PostgreSQL's `EXPLAIN ANALYZE` (run inside the benchmark's transaction)."""
     results = {}
     for label, path, params, headers in cases:
         client.get(path, params, **headers)  # warm-up: caches, session, first plans
@@ -99,11 +188,29 @@ def measure(stdout, client, cases, repeat) -> dict[str, tuple[float, int]]:
                 timings.append(time.perf_counter() - began)
         median = statistics.median(timings) * 1000
         results[label] = (median, len(queries.captured_queries))
+        sql = sum(float(q["time"]) for q in queries.captured_queries) * 1000
         stdout.write(
             f"{label:<40} HTTP {response.status_code}  médiane {median:7.1f} ms"
-            f"  requêtes SQL {len(queries.captured_queries)}"
+            f"  requêtes SQL {len(queries.captured_queries)} ({sql:.0f} ms la dernière fois)"
         )
+        if explain:
+            explain_slowest(stdout, queries.captured_queries, explain)
     return results
+
+
+def explain_slowest(stdout, captured, count):
+    """The `count` slowest SELECTs among `captured` (Django's captured queries), each with its
+    time, its SQL and its plan as `EXPLAIN (ANALYZE, BUFFERS)` gives it. PostgreSQL only."""
+    if connection.vendor != "postgresql":
+        stdout.write("  (--explain : PostgreSQL uniquement)")
+        return
+    selects = [q for q in captured if q["sql"].lstrip().upper().startswith("SELECT")]
+    for query in sorted(selects, key=lambda q: float(q["time"]), reverse=True)[:count]:
+        stdout.write(f"\n  {float(query['time']) * 1000:.1f} ms : {query['sql'][:600]}")
+        with connection.cursor() as cursor:
+            cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {query['sql']}")
+            for (line,) in cursor.fetchall():
+                stdout.write(f"    {line}")
 
 
 def compare(stdout, by_size: dict[int, dict[str, tuple[float, int]]]):

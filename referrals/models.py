@@ -297,6 +297,12 @@ class Referral(models.Model):
     submitted_at = models.DateTimeField(null=True, blank=True)
     last_reminder_at = models.DateTimeField(null=True, blank=True, editable=False)
     anonymised_at = models.DateTimeField(_("anonymisée le"), null=True, blank=True, editable=False)
+    # When the last news was written on it: an event of its history (the retention's aside) or
+    # a message. Set by the workflow with the event or message (`workflow._news`), never by
+    # save(); never earlier than the last news (a history moved back in time leaves it later,
+    # which costs nothing). The work items read only the referrals still open or with news
+    # since the horizon through it (`referrals.work.with_work`), not the whole history.
+    news_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     # The facts the figures read (`referrals/facts.py`): derived from the events by the
     # workflow, never edited.
@@ -327,6 +333,10 @@ class Referral(models.Model):
             models.Index(fields=["organisation", "-created_at"]),
             models.Index(fields=["target", "status"]),
             models.Index(fields=["organisation", "release_date"]),
+            # The work items and the badge: the referrals with news since the horizon, of an
+            # organisation (partners) or of the establishments (the commission, management).
+            models.Index(fields=["organisation", "news_at"], name="referral_news_org_idx"),
+            models.Index(fields=["news_at"], name="referral_news_idx"),
             # The commission queue: each open column is sorted by release date and cut at 50,
             # for one establishment or for all (management), and the closed column is the
             # last 30 days' changes. Partial, so that the closed past (most of the table) is
@@ -373,12 +383,13 @@ class Referral(models.Model):
         if kwargs.get("update_fields") is not None:
             kwargs["update_fields"] = {*kwargs["update_fields"], "identity_key"}
         elif not self._state.adding and not kwargs.get("force_insert"):
-            # The facts (`fact_*`) are written by `facts.refresh` only: a copy of the referral
-            # loaded before an event never writes back stale facts.
+            # The facts (`fact_*`) are written by `facts.refresh` only, `news_at` by the
+            # workflow with the news: a copy of the referral loaded before an event or a
+            # message never writes back stale values.
             kwargs["update_fields"] = [
                 f.name
                 for f in self._meta.concrete_fields
-                if not f.primary_key and not f.name.startswith("fact_")
+                if not f.primary_key and not f.name.startswith("fact_") and f.name != "news_at"
             ]
         super().save(*args, **kwargs)
 
@@ -788,3 +799,29 @@ class ReferralSeen(models.Model):
 
     def __str__(self):
         return f"{self.referral_id} {self.seen_at:%Y-%m-%d %H:%M}"
+
+
+class ReferralCount(models.Model):
+    """How many referrals an organisation has sent to an establishment, by status: the lists'
+    counts by status read these few rows instead of counting the whole history. Kept by
+    PostgreSQL triggers on every insert, update and delete of a referral, whatever writes it
+    (migration `0017_referral_counts`); SQLite (`make run`) has no trigger and counts the
+    referrals themselves (`referrals.counts`)."""
+
+    organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.CASCADE, related_name="+"
+    )
+    target = models.ForeignKey("wagtailcore.Page", on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(max_length=20, choices=Status.choices)
+    n = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("nombre d'orientations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "target", "status"], name="referral_count_once"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.organisation_id} {self.target_id} {self.status}: {self.n}"

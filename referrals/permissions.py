@@ -115,18 +115,27 @@ def actor_for(request) -> Actor:
     return request._referral_actor
 
 
-def visible_referrals(actor: Actor):
-    """Referrals the actor may read: all of their organisation's for a partner; for the
-    commission, the non-draft referrals sent to its establishments; everything sent for the
-    management."""
+def visibility(actor: Actor) -> Q | None:
+    """Which referrals the actor may read, as a condition on their `organisation`, `status` and
+    `target` only (so that it filters their counts too, `ReferralCount`): all of their
+    organisation's for a partner; for the commission, the non-draft referrals sent to its
+    establishments; everything sent for the management. None: nothing."""
     if actor.is_partner:
-        return Referral.objects.filter(organisation_id=actor.membership.organisation_id)
+        return Q(organisation_id=actor.membership.organisation_id)
     if actor.is_internal and (actor.is_management or actor.is_dpo or actor.commission_targets):
-        submitted = Referral.objects.exclude(status=Status.DRAFT)
+        submitted = ~Q(status=Status.DRAFT)
         if actor.is_management or actor.is_dpo:
             return submitted
-        return submitted.filter(target_id__in=actor.commission_targets)
-    return Referral.objects.none()
+        return submitted & Q(target_id__in=actor.commission_targets)
+    return None
+
+
+def visible_referrals(actor: Actor):
+    """Referrals the actor may read (`visibility`)."""
+    condition = visibility(actor)
+    if condition is None:
+        return Referral.objects.none()
+    return Referral.objects.filter(condition)
 
 
 def get_visible_or_404(actor: Actor, pk, queryset=None) -> Referral:

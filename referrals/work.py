@@ -2,17 +2,30 @@
 and the "what happens next" block of a referral's page.
 
 Unread: a referral is unread for a user when an event of its history or a message was written
-by someone else after the user last opened its page (`ReferralSeen`, set by the page). The
-retention's own events (documents deleted, anonymisation) are not news.
+by someone else after the user last opened its page (`ReferralSeen`, set by the page) and within
+the last REFERRAL_NEWS_DAYS days (the news horizon). The retention's own events (documents
+deleted, anonymisation) are not news.
 
-The counts run in one query whatever the number of referrals (`work_counts`)."""
+The horizon keeps every computation to what happened lately: the badge and the items read the
+referrals still open (a few hundred at most) and those with news since the horizon
+(`Referral.news_at`, indexed), never the organisation's whole history; the list reads the
+unread markers of its page only. The counts run in one query (`work_counts`)."""
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Count, DateTimeField, Exists, OuterRef, Q, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import (
+    Count,
+    DateTimeField,
+    Exists,
+    F,
+    FilteredRelation,
+    OuterRef,
+    Q,
+    Value,
+)
+from django.db.models.functions import Coalesce, Greatest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
@@ -26,14 +39,25 @@ from .permissions import OPEN_STATUSES, Actor, is_own_partner, visible_referrals
 
 SOON_DAYS = 7  # releases and admissions "near": within this many days
 DECIDED = [Status.ACCEPTED, Status.DECLINED, Status.REORIENTED]
-_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+def news_horizon() -> datetime:
+    """Nothing older than this is news (REFERRAL_NEWS_DAYS days ago)."""
+    return timezone.now() - timedelta(days=settings.REFERRAL_NEWS_DAYS)
 
 
 def with_unread(queryset, user):
-    """Annotate `unread` (any news since the user's last visit) and `unread_messages`."""
-    seen = ReferralSeen.objects.filter(referral=OuterRef("pk"), user=user).values("seen_at")[:1]
+    """Annotate `unread` (any news since the user's last visit and the horizon) and
+    `unread_messages`. A few index lookups a row: annotate a page of rows, or `with_work`'s
+    candidates, never a whole history."""
+    horizon = news_horizon()
     queryset = queryset.annotate(
-        seen_at=Coalesce(Subquery(seen), Value(_EPOCH), output_field=DateTimeField())
+        seen=FilteredRelation("seen_by", condition=Q(seen_by__user=user)),
+        seen_at=Greatest(
+            Coalesce(F("seen__seen_at"), Value(horizon)),
+            Value(horizon),
+            output_field=DateTimeField(),
+        ),
     )
     news_event = (
         ReferralEvent.objects.filter(referral=OuterRef("pk"), created_at__gt=OuterRef("seen_at"))
@@ -46,6 +70,16 @@ def with_unread(queryset, user):
     return queryset.annotate(
         unread_messages=Exists(news_message),
         unread=Exists(news_event) | Exists(news_message),
+    )
+
+
+def with_work(actor: Actor):
+    """The actor's referrals that may hold a work item: those still open (the information
+    requests, releases, admissions, acceptances) and those with news since the horizon (the
+    decisions to read, the unread messages), through the indexes on `status` and `news_at`.
+    Bounded by the work in flight and the recent activity, whatever the size of the history."""
+    return visible_referrals(actor).filter(
+        Q(status__in=OPEN_STATUSES) | Q(news_at__gt=news_horizon())
     )
 
 
@@ -68,10 +102,12 @@ def news_key(row) -> str:
 
 def news_since(user, seen_before, events, messages) -> set:
     """The events and messages of a referral's page that are news to the user: written by
-    someone else since their last visit (everything by someone else on a first visit)."""
+    someone else since their last visit (everything by someone else on a first visit) and
+    since the news horizon."""
+    since = news_horizon() if seen_before is None else max(seen_before, news_horizon())
 
     def new(row, author_id) -> bool:
-        return author_id != user.pk and (seen_before is None or row.created_at > seen_before)
+        return author_id != user.pk and row.created_at > since
 
     return {
         news_key(row)
@@ -157,7 +193,7 @@ def work_counts(actor: Actor) -> dict[str, int]:
     if not items:
         return {}
     conditions = _conditions(timezone.localdate())
-    queryset = with_unread(visible_referrals(actor).order_by(), actor.user)
+    queryset = with_unread(with_work(actor).order_by(), actor.user)
     return queryset.aggregate(
         **{item.key: Count("pk", filter=conditions[item.key]) for item in items}
     )
@@ -171,7 +207,15 @@ def work_items(actor: Actor, limit: int = 5) -> list[dict]:
     """The dashboard's items with a count, a link to the filtered list and the first referrals."""
     counts = work_counts(actor)
     conditions = _conditions(timezone.localdate())
-    base = with_unread(visible_referrals(actor), actor.user).with_list_data()
+    # The newest first, as everywhere; NULLS LAST (created_at is never null) so that the
+    # (organisation, -created_at) index cannot give the order: PostgreSQL then sorts the few
+    # candidates instead of walking the organisation's history newest first until it has found
+    # `limit` matching rows (EXPLAIN at 100,000 referrals: 98,000 rows read for 5).
+    base = (
+        with_unread(with_work(actor), actor.user)
+        .with_list_data()
+        .order_by(F("created_at").desc(nulls_last=True))
+    )
     today = timezone.localdate()
     list_filters = {  # the list's filters closest to each item (the list has no "unread" one)
         "info": {"status": Status.INFO_REQUESTED},

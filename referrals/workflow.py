@@ -11,6 +11,7 @@ from datetime import date
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_variables
@@ -209,13 +210,26 @@ def _log(referral, actor, kind, action, **fields) -> ReferralEvent:
         origin = referral.reoriented_from_id if action == Action.RECORD_ARRIVAL else None
         facts.refresh([referral.pk, origin])
         referral.refresh_from_db(fields=facts.FACT_FIELDS)
+    if kind != ReferralEvent.Kind.RETENTION:
+        _news(referral, event.created_at)
     return event
 
 
+def _news(referral, at):
+    """News on the referral at `at` (an event or a message): `Referral.news_at` follows, in the
+    same transaction, never backwards."""
+    Referral.objects.filter(Q(news_at__isnull=True) | Q(news_at__lt=at), pk=referral.pk).update(
+        news_at=at
+    )
+    if referral.news_at is None or referral.news_at < at:
+        referral.news_at = at
+
+
 def _message(referral, actor, body):
-    Message.objects.create(
+    message = Message.objects.create(
         referral=referral, author=actor.user, organisation=actor.organisation, body=body
     )
+    _news(referral, message.created_at)
 
 
 def _submit(referral, actor, data):
@@ -830,6 +844,7 @@ def post_message(referral: Referral, actor: Actor, body: str) -> Message:
         message = Message.objects.create(
             referral=referral, author=actor.user, organisation=actor.organisation, body=body
         )
+        _news(referral, message.created_at)
         notifications.NewMessage(referral, from_partner=actor.is_partner).send()
     return message
 

@@ -105,6 +105,10 @@ ON_DELETE = {
     # "Seen" markers are a user's reading position on a referral: they go with either.
     "referrals.ReferralSeen.user": CASCADE,
     "referrals.ReferralSeen.referral": CASCADE,
+    # The counts by status: the referrals PROTECT their organisation and establishment, so a
+    # count row outlives them only at zero; it goes with them.
+    "referrals.ReferralCount.organisation": CASCADE,
+    "referrals.ReferralCount.target": CASCADE,
     # The access journal is append-only and outlives what it names: no constraint, no cascade,
     # so that a deleted draft's or account's readers stay known until the retention purge.
     "referrals.AccessLog.referral": DO_NOTHING,

@@ -464,6 +464,8 @@ ORGANISATION_NAME = _("L'Îlot")
 REFERRAL_INFO_REQUEST_EXPIRY_DAYS = int(os.environ.get("REFERRAL_INFO_REQUEST_EXPIRY_DAYS", "30"))
 REFERRAL_REMINDER_DAYS = int(os.environ.get("REFERRAL_REMINDER_DAYS", "10"))
 REFERRAL_WAITING_DAYS = int(os.environ.get("REFERRAL_WAITING_DAYS", "10"))
+# Events and messages older than this are no longer news (unread markers, "Mon espace", badge).
+REFERRAL_NEWS_DAYS = int(os.environ.get("REFERRAL_NEWS_DAYS", "30"))
 
 # Retention of personal data (README, "Sécurité et données personnelles"): days after which
 # the daily purge deletes or anonymises. Each must be a positive whole number (system check).

@@ -31,6 +31,7 @@ from cms.choices import ReferralType
 from .. import journal, workflow
 from ..choices import HISTORICAL, Action, AttachmentKind, refusal_message
 from ..choices import Status as ReferralStatus
+from ..counts import status_counts
 from ..documents import certificates
 from ..documents.pdf import pdf_response, render_pdf
 from ..documents.views import certificate_context
@@ -387,8 +388,13 @@ def list_referrals(
     queryset = filterset.qs.order_by("-created_at", "pk")
     items = list(queryset[filters.offset : filters.offset + filters.limit])
     journal.record_rows(actor, journal.Kind.API_READ, items, what="list")
+    if set(data) <= {"status"}:  # all, or one status: the counts kept at write time
+        counts = status_counts(actor)
+        count = counts.get(data["status"], 0) if data else sum(counts.values())
+    else:
+        count = queryset.count()
     return {
-        "count": queryset.count(),
+        "count": count,
         "limit": filters.limit,
         "offset": filters.offset,
         "items": items,

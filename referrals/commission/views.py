@@ -134,16 +134,16 @@ def queue(request):
     recent = now - timedelta(days=30)
     # Only the rows the columns can show are counted (open ones, and those closed lately): the
     # closed past, most of the table, stays out of the scan (partial indexes, see Referral.Meta).
-    counts = filtered.filter(
-        Q(status__in=QUEUE_OPEN_STATUSES) | Q(status__in=CLOSED, status_changed_at__gte=recent)
-    ).aggregate(
+    # Two queries, one per partial index: joined by OR in one, PostgreSQL may prefer reading the
+    # whole table once it is vacuumed (EXPLAIN at 100,000 referrals: 40 ms instead of 2).
+    counts = filtered.filter(status__in=QUEUE_OPEN_STATUSES).aggregate(
         **{
             key: Count("pk", filter=Q(status__in=statuses))
-            if key != "closed"
-            else Count("pk", filter=Q(status__in=statuses, status_changed_at__gte=recent))
             for key, _label, statuses in COLUMNS
+            if key != "closed"
         }
     )
+    counts["closed"] = filtered.filter(status__in=CLOSED, status_changed_at__gte=recent).count()
     ordering = (
         filterset.form.cleaned_data.get("ordering")
         if filterset.is_bound and filterset.is_valid()

@@ -10,7 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.http import FileResponse, Http404, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -27,6 +27,7 @@ from core.exports import csv_response, xlsx_response
 
 from .. import journal, work, workflow
 from ..choices import Action, Status
+from ..counts import status_counts
 from ..documents import certificates
 from ..duplicates import possible_duplicates
 from ..filters import SEARCH_FIELD, ReferralFilter, filter_data
@@ -115,21 +116,20 @@ def referral_list(request):
     if export in ("csv", "xlsx") and actor.is_partner:
         return _export(actor, queryset, export)
     queryset = work.with_unread(queryset, actor.user)
-    # COUNT(*) so that PostgreSQL can answer from the (organisation, status) index alone.
-    counts = dict(base.order_by().values_list("status").annotate(n=Count("*")))
-    filtered = (
-        filterset.is_bound
-        and filterset.is_valid()
-        and any(
-            value not in (None, "", [])
+    counts = status_counts(actor)  # kept at write time: does not grow with the history
+    filters = (
+        {
+            name: value
             for name, value in filterset.form.cleaned_data.items()
-            if name != "ordering"
-        )
+            if name != "ordering" and value not in (None, "", [])
+        }
+        if filterset.is_bound and filterset.is_valid()
+        else {}
     )
-    # Unfiltered, the list's length is the sum of the status counts: no second count.
+    # Unfiltered, or by status only, the list's length is in the status counts: no count.
     paginator = Paginator(queryset, PAGE_SIZE)
-    if not filtered:
-        paginator.count = sum(counts.values())
+    if set(filters) <= {"status"}:
+        paginator.count = counts.get(filters["status"], 0) if filters else sum(counts.values())
     page = paginator.get_page(request.GET.get("page"))
     today = timezone.localdate()
     soon = (

@@ -232,6 +232,7 @@ def _backdate(referral: Referral, when) -> None:
         status_changed_at=when,
         created_at=F("created_at") - shift,
         submitted_at=F("submitted_at") - shift,
+        news_at=F("news_at") - shift,
     )
     ReferralEvent.objects.filter(referral=referral).update(created_at=F("created_at") - shift)
     facts.refresh([referral.pk])  # derived from the events: they follow them

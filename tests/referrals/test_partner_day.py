@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 
 from accounts.models import Membership
 from core.exports import XLSX_TYPE
-from referrals import facts, workflow
+from referrals import facts, work, workflow
 from referrals.choices import Action, Status
 from referrals.duplicates import possible_duplicates
 from referrals.figures.definitions import usual_decision_delay
@@ -137,6 +137,79 @@ def test_unread_marker_in_the_list_until_the_page_is_opened(client, officer, che
     colleague = MembershipFactory(organisation=officer.organisation)
     login(client, colleague.user)
     assert "new-marker" in text(client.get(reverse("referrals:list")))
+
+
+def test_news_older_than_the_horizon_is_no_longer_news(client, officer, chemin_vert, settings):
+    settings.REFERRAL_NEWS_DAYS = 30
+    declined = ReferralFactory(
+        membership=officer,
+        target=chemin_vert,
+        declined=True,
+        status_changed_at=timezone.now() - timedelta(days=31),
+    )
+    recent = ReferralFactory(
+        membership=officer,
+        target=chemin_vert,
+        declined=True,
+        status_changed_at=timezone.now() - timedelta(days=29),
+    )
+    # Never opened: the recent decision is news, the older one no longer.
+    words = plain(text(client.get(reverse("dashboard"))))
+    assert "1 décision(s) à lire" in words
+    assert "Mon espace 2 élément(s) à traiter" in words  # the decision and its message
+    listing = text(client.get(reverse("referrals:list")))
+    assert listing.count("new-marker") == 1
+    assert listing.index(recent.reference) < listing.index("new-marker")
+    page = text(client.get(reverse("referrals:detail", args=[declined.pk])))
+    assert "Du nouveau" not in page and "new-marker" not in page
+
+    # A new message from the commission: news again, that message only.
+    commission_writes(declined, "La place se libère finalement.")
+    words = plain(text(client.get(reverse("dashboard"))))
+    assert "2 décision(s) à lire" in words
+    assert "2 demande(s) avec des messages non lus" in words
+    page = text(client.get(reverse("referrals:detail", args=[declined.pk])))
+    assert "1 événement ou message depuis votre dernière visite" in plain(page)
+    assert page.count("new-marker") == 1
+
+
+def test_work_items_read_the_open_referrals_and_the_recent_news_only(officer, chemin_vert):
+    open_one = ReferralFactory(membership=officer, target=chemin_vert, submitted=True)
+    long_ago = timezone.now() - timedelta(days=400)
+    ReferralFactory(  # decided and closed long ago: nothing to do
+        membership=officer, target=chemin_vert, declined=True, status_changed_at=long_ago
+    )
+    written_to = ReferralFactory(
+        membership=officer, target=chemin_vert, withdrawn=True, status_changed_at=long_ago
+    )
+    commission_writes(written_to)
+
+    partner = actor(officer)
+    assert set(work.with_work(partner)) == {open_one, written_to}
+    assert work.work_counts(partner)["messages"] == 1
+    head = actor(head_of(chemin_vert))
+    assert set(work.with_work(head)) == {open_one, written_to}
+
+
+def test_news_at_follows_the_events_and_messages_never_a_stale_copy(officer, chemin_vert):
+    referral = ReferralFactory(membership=officer, target=chemin_vert, submitted=True)
+    last_event = referral.events.order_by("created_at").last().created_at
+    assert referral.news_at == last_event
+    stale = Referral.objects.get(pk=referral.pk)
+
+    commission_writes(referral)
+    message = referral.messages.get()
+    referral.refresh_from_db()
+    assert referral.news_at == message.created_at
+    stale.wishes = "Un logement près de Lyon."
+    stale.save()  # loaded before the message: does not write its news_at back
+    referral.refresh_from_db()
+    assert referral.news_at == message.created_at
+
+    # The retention's own events are not news.
+    workflow._log(referral, actor(officer), ReferralEvent.Kind.RETENTION, Action.ANONYMISED)
+    referral.refresh_from_db()
+    assert referral.news_at == message.created_at
 
 
 def test_ones_own_message_is_not_news(client, officer, chemin_vert):

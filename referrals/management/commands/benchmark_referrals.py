@@ -1,6 +1,7 @@
 """Benchmark (not a test): N referrals in one organisation (default 1,000 and 100,000, realistic:
-a few hundred in flight, the rest closed in the past), then the partner dashboard and the API
-list, with the ratio between the sizes. Everything is rolled back at the end."""
+a few hundred in flight, the rest closed in the past, each with its history and some messages),
+then the partner dashboard, "Mon espace" (the work items) and the API list, with the ratio
+between the sizes. Everything is rolled back at the end."""
 
 import time
 
@@ -19,8 +20,15 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 100_000])
         parser.add_argument("--repeat", type=int, default=7)
+        parser.add_argument(
+            "--explain",
+            type=int,
+            default=0,
+            metavar="K",
+            help="Print the K slowest SELECTs of each page with EXPLAIN ANALYZE (PostgreSQL).",
+        )
 
-    def handle(self, *args, sizes, repeat, **options):
+    def handle(self, *args, sizes, repeat, explain, **options):
         targets = list(referral_targets())
         if not targets:
             self.stderr.write("Aucun établissement n'accepte d'orientation : lancez `make demo`.")
@@ -29,13 +37,13 @@ class Command(BaseCommand):
         for n in sizes:
             try:
                 with transaction.atomic():
-                    by_size[n] = self.run(n, repeat, targets)
+                    by_size[n] = self.run(n, repeat, targets, explain)
                     raise Rollback
             except Rollback:
                 pass
         compare(self.stdout, by_size)
 
-    def run(self, n, repeat, targets):
+    def run(self, n, repeat, targets, explain):
         membership = partner()
         start = time.perf_counter()
         build_referrals(n, membership, targets)
@@ -44,6 +52,11 @@ class Command(BaseCommand):
         self.stdout.write(f"\n{n} orientations créées en {time.perf_counter() - start:.1f} s")
         client = Client()
         client.force_login(membership.user, backend="django.contrib.auth.backends.ModelBackend")
+        # The name search is POSTed and kept in the session, never in the URL (`filter_data`):
+        # put it there, as the search box does, for the filtered list (`?recherche=1`).
+        session = client.session
+        session["referral_search:partner"] = "Nom12"
+        session.save()
         _, token = APIToken.create_token(user=membership.user, name="benchmark")
         auth = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
         api = "/api/orientations/v1/referrals"
@@ -55,12 +68,14 @@ class Command(BaseCommand):
                 (
                     "tableau de bord filtré",
                     "/orientations/",
-                    {"status": "submitted", "q": "Nom42"},
+                    {"status": "submitted", "recherche": "1"},
                     {},
                 ),
                 ("tableau de bord, page 40", "/orientations/", {"page": "40"}, {}),
+                ("mon espace (à traiter)", "/espace/", {}, {}),
                 ("API, liste", api, {"limit": "50"}, auth),
                 ("API, liste filtrée", api, {"status": "accepted"}, auth),
             ],
             repeat,
+            explain,
         )
