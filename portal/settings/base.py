@@ -163,6 +163,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Full-text search with French stemming for Wagtail's database search backend.
     INSTALLED_APPS.append("django.contrib.postgres")
+    # No JIT compilation: the portal's queries are short, and a large organisation's counts
+    # could pass the planner's threshold and spend more compiling than running (README,
+    # "Benchmarks"). Set per connection, so that it holds without changing the server.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"

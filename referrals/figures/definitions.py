@@ -878,7 +878,8 @@ def period_figures(
 
     With `establishment_ids`, only those establishments, each listed even without any figure;
     without, every establishment with something to count in the period. A constant number of
-    queries (three statements, then titles and organisations), JIT off on PostgreSQL."""
+    queries (three statements, then titles and organisations); on PostgreSQL, with JIT off
+    (the connection's setting) and sorts in memory."""
     ids = None if establishment_ids is None else sorted({int(pk) for pk in establishment_ids})
     sql = _Dialect(connection.vendor)
     target_filter = _target_filter(ids)
@@ -889,8 +890,6 @@ def period_figures(
     decided_sql = _decided_sql(sql, referral_filter)
     with transaction.atomic(), connection.cursor() as cursor:
         if sql.postgres:
-            # JIT compiling costs more than these queries save; sorts stay in memory.
-            cursor.execute("SET LOCAL jit = off")
             cursor.execute("SET LOCAL work_mem = '32MB'")
         decided = _rows(cursor, decided_sql, params)
         flows = _rows(cursor, _flows_sql(sql, referral_filter), params)
