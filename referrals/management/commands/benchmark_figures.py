@@ -33,7 +33,10 @@ ARRIVAL_DATE = "CAST(b.t0 AS date) + 30 + b.i % 10"
 BIRTH_DATE = "date '1970-01-01' + (b.i % 12000)"
 SITUATIONS = "ARRAY['pse','sl','fin_de_peine','sortie_6_mois','sme','tig','aucune','lc']"
 SITUATION = "(" + SITUATIONS + ")[1 + b.i % 8]"
-# i % 20 → the status referral i ends in (11–19: arrived); the events below follow it.
+# k → the status referral i ends in (11–19: arrived); the events below follow it. k is i % 20,
+# except that a referral older than IN_FLIGHT_DAYS is never still open, as in real life (a few
+# hundred in flight): one still submitted is withdrawn (1), one awaiting its arrival arrived (11).
+IN_FLIGHT_DAYS = 60
 STATUS_OF = {
     0: Status.SUBMITTED,
     1: Status.WITHDRAWN,
@@ -91,16 +94,22 @@ class Command(BaseCommand):
         span = YEARS * 365 * 86400
         types = "ARRAY['pse','sortie_seche','semi_liberte','siao_insertion']"
         status = (
-            "CASE b.i % 20 "
+            "CASE b.k "
             + " ".join(f"WHEN {k} THEN '{v}'" for k, v in STATUS_OF.items())
             + f" ELSE '{Status.ARRIVED}' END"
         )
         base = f"""
-            SELECT g.i,
-                md5('bench-{size}-' || g.i)::uuid AS id,
-                timestamptz '{FIRST_YEAR}-01-01 09:00+01' + make_interval(secs => g.i::float8 * {span} / {size}) AS t0
-            FROM generate_series(0, {size} - 1) AS g(i)
-        """  # noqa: E501
+            SELECT s.i, s.id, s.t0,
+                CASE WHEN s.i % 20 IN (0, 10) AND s.t0 < now() - interval '{IN_FLIGHT_DAYS} days'
+                     THEN 1 + (s.i % 20) ELSE s.i % 20 END AS k
+            FROM (
+                SELECT g.i,
+                    md5('bench-{size}-' || g.i)::uuid AS id,
+                    timestamptz '{FIRST_YEAR}-01-01 09:00+01'
+                        + make_interval(secs => g.i::float8 * {span} / {size}) AS t0
+                FROM generate_series(0, {size} - 1) AS g(i)
+            ) s
+        """
         columns = {}
         for field in Referral._meta.concrete_fields:
             if field.null:
@@ -137,33 +146,31 @@ class Command(BaseCommand):
             updated_at="b.t0 + interval '40 days'",
             submitted_at="b.t0 + interval '1 hour'",
             # The facts (`referrals/facts.py`), as the events below say them.
-            fact_first_decision_at=f"CASE WHEN b.i % 20 >= 3 THEN {DECISION_AT} END",
-            fact_accepted="b.i % 20 >= 6",
-            fact_declined="b.i % 20 BETWEEN 3 AND 5",
-            fact_decline_reason=f"CASE WHEN b.i % 20 BETWEEN 3 AND 5 THEN {DECLINE_REASON}"
-            " ELSE '' END",
+            fact_first_decision_at=f"CASE WHEN b.k >= 3 THEN {DECISION_AT} END",
+            fact_accepted="b.k >= 6",
+            fact_declined="b.k BETWEEN 3 AND 5",
+            fact_decline_reason=f"CASE WHEN b.k BETWEEN 3 AND 5 THEN {DECLINE_REASON} ELSE '' END",
             fact_outcome=(
-                "CASE WHEN b.i % 20 IN (6, 7) THEN 'record_no_show'"
-                " WHEN b.i % 20 = 8 THEN 'cancel' WHEN b.i % 20 = 9 THEN 'reorient'"
-                " WHEN b.i % 20 >= 11 THEN 'record_arrival' ELSE '' END"
+                "CASE WHEN b.k IN (6, 7) THEN 'record_no_show'"
+                " WHEN b.k = 8 THEN 'cancel' WHEN b.k = 9 THEN 'reorient'"
+                " WHEN b.k >= 11 THEN 'record_arrival' ELSE '' END"
             ),
-            fact_outcome_at=f"CASE WHEN b.i % 20 BETWEEN 6 AND 9 OR b.i % 20 >= 11"
-            f" THEN {OUTCOME_AT} END",
-            fact_outcome_reason=f"CASE WHEN b.i % 20 = 8 THEN '{CANCEL_REASON}' ELSE '' END",
-            fact_arrival_date=f"CASE WHEN b.i % 20 >= 11 THEN {ARRIVAL_DATE} END",
-            fact_reoriented_to=f"CASE WHEN b.i % 20 = 9 THEN {reoriented_to} END",
+            fact_outcome_at=f"CASE WHEN b.k BETWEEN 6 AND 9 OR b.k >= 11 THEN {OUTCOME_AT} END",
+            fact_outcome_reason=f"CASE WHEN b.k = 8 THEN '{CANCEL_REASON}' ELSE '' END",
+            fact_arrival_date=f"CASE WHEN b.k >= 11 THEN {ARRIVAL_DATE} END",
+            fact_reoriented_to=f"CASE WHEN b.k = 9 THEN {reoriented_to} END",
             fact_day_centre="b.i % 40 = 6",
             fact_closed_at=(
-                "CASE WHEN b.i % 20 = 1 THEN b.t0 + interval '2 days'"
-                " WHEN b.i % 20 = 2 THEN b.t0 + interval '31 days'"
-                f" WHEN b.i % 20 >= 3 THEN {DECISION_AT} END"
+                "CASE WHEN b.k = 1 THEN b.t0 + interval '2 days'"
+                " WHEN b.k = 2 THEN b.t0 + interval '31 days'"
+                f" WHEN b.k >= 3 THEN {DECISION_AT} END"
             ),
             fact_closing=(
-                "CASE WHEN b.i % 20 = 1 THEN 'withdraw' WHEN b.i % 20 = 2 THEN 'expire' ELSE '' END"
+                "CASE WHEN b.k = 1 THEN 'withdraw' WHEN b.k = 2 THEN 'expire' ELSE '' END"
             ),
             fact_closing_at=(
-                "CASE WHEN b.i % 20 = 1 THEN b.t0 + interval '2 days'"
-                " WHEN b.i % 20 = 2 THEN b.t0 + interval '31 days' END"
+                "CASE WHEN b.k = 1 THEN b.t0 + interval '2 days'"
+                " WHEN b.k = 2 THEN b.t0 + interval '31 days' END"
             ),
         )
         names = ", ".join(columns)
@@ -180,14 +187,14 @@ class Command(BaseCommand):
                     FROM ({base}) b WHERE {where}"""
                 )
 
-            decided = "b.i % 20 >= 3"
+            decided = "b.k >= 3"
             t = ReferralEvent.Kind.TRANSITION
             decision_at, outcome_at = DECISION_AT, OUTCOME_AT
             events(Action.CREATED, ReferralEvent.Kind.CREATED, "b.t0", "true")
             events(Action.SUBMIT, t, "b.t0 + interval '1 hour'", "true", "draft", "submitted")
-            events(Action.WITHDRAW, t, "b.t0 + interval '2 days'", "b.i % 20 = 1", "submitted")
-            events(Action.REQUEST_INFO, t, "b.t0 + interval '1 day'", "b.i % 20 = 2", "submitted")
-            events(Action.EXPIRE, t, "b.t0 + interval '31 days'", "b.i % 20 = 2", "info_requested")
+            events(Action.WITHDRAW, t, "b.t0 + interval '2 days'", "b.k = 1", "submitted")
+            events(Action.REQUEST_INFO, t, "b.t0 + interval '1 day'", "b.k = 2", "submitted")
+            events(Action.EXPIRE, t, "b.t0 + interval '31 days'", "b.k = 2", "info_requested")
             events(
                 Action.SCHEDULE, t, "b.t0 + interval '2 days'", decided, "submitted", "under_review"
             )
@@ -195,17 +202,17 @@ class Command(BaseCommand):
                 Action.DECLINE,
                 t,
                 decision_at,
-                "b.i % 20 BETWEEN 3 AND 5",
+                "b.k BETWEEN 3 AND 5",
                 "under_review",
                 "declined",
                 f"json_build_object('reason', {DECLINE_REASON})",
             )
-            events(Action.ACCEPT, t, decision_at, "b.i % 20 >= 6", "under_review", "accepted")
+            events(Action.ACCEPT, t, decision_at, "b.k >= 6", "under_review", "accepted")
             events(
                 Action.RECORD_NO_SHOW,
                 t,
                 outcome_at,
-                "b.i % 20 IN (6, 7)",
+                "b.k IN (6, 7)",
                 "accepted",
                 "no_show",
                 "CASE WHEN b.i % 40 = 6 THEN json_build_object('day_centre_contact_date', "
@@ -215,7 +222,7 @@ class Command(BaseCommand):
                 Action.CANCEL,
                 t,
                 outcome_at,
-                "b.i % 20 = 8",
+                "b.k = 8",
                 "accepted",
                 "cancelled",
                 f"json_build_object('reason', '{CANCEL_REASON}')",
@@ -224,7 +231,7 @@ class Command(BaseCommand):
                 Action.REORIENT,
                 t,
                 outcome_at,
-                "b.i % 20 = 9",
+                "b.k = 9",
                 "accepted",
                 "reoriented",
                 f"json_build_object('to_target', {reoriented_to})",
@@ -233,7 +240,7 @@ class Command(BaseCommand):
                 Action.RECORD_ARRIVAL,
                 t,
                 outcome_at,
-                "b.i % 20 >= 11",
+                "b.k >= 11",
                 "accepted",
                 "arrived",
                 f"json_build_object('arrival_date', {ARRIVAL_DATE})",
@@ -259,7 +266,7 @@ class Command(BaseCommand):
                          THEN b.i % 5 <> 0 END,
                     CAST(EXTRACT(YEAR FROM {BIRTH_DATE}) AS integer), 'homme',
                     {SITUATION} <> 'aucune', b.t0, b.t0
-                FROM ({base}) b WHERE b.i % 20 >= 11"""
+                FROM ({base}) b WHERE b.k >= 11"""
             )
             cursor.execute(f"ANALYZE {r_table}, {e_table}, {s_table}")
 
