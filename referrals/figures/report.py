@@ -468,6 +468,12 @@ def month_label(key: str) -> str:
     return f"{MONTHS[int(month) - 1]} {year}"
 
 
+def _as_text(bar: dict) -> dict:
+    """A bar's numbers as the SVG writes them: text, so that the template does not localise
+    each of them (a page holds thousands)."""
+    return {key: str(value) if isinstance(value, int) else value for key, value in bar.items()}
+
+
 def bar_chart(items: list[tuple[str, int]], horizontal: bool = False) -> dict:
     """Geometry of a bar chart (vertical bars, or horizontal for a funnel)."""
     top = max((value for _label, value in items), default=0) or 1
@@ -481,7 +487,11 @@ def bar_chart(items: list[tuple[str, int]], horizontal: bool = False) -> dict:
                  "width": width, "height": height, "text_x": 256 + width,
                  "text_y": index * (height + 8) + 19}
             )  # fmt: skip
-        return {"bars": bars, "width": CHART_WIDTH, "height": len(items) * (height + 8)}
+        return {
+            "bars": [_as_text(bar) for bar in bars],
+            "width": CHART_WIDTH,
+            "height": len(items) * (height + 8),
+        }
     slot = CHART_WIDTH / max(len(items), 1)
     for index, (label, value) in enumerate(items):
         bar_height = round((CHART_HEIGHT - 40) * value / top)
@@ -491,7 +501,7 @@ def bar_chart(items: list[tuple[str, int]], horizontal: bool = False) -> dict:
              "height": bar_height, "text_x": round(index * slot + slot / 2),
              "text_y": CHART_HEIGHT - 24 - bar_height}
         )  # fmt: skip
-    return {"bars": bars, "width": CHART_WIDTH, "height": CHART_HEIGHT}
+    return {"bars": [_as_text(bar) for bar in bars], "width": CHART_WIDTH, "height": CHART_HEIGHT}
 
 
 def charts(establishment: EstablishmentFigures, months: list[str]) -> list[dict]:
