@@ -71,15 +71,28 @@ class Export:
                     f"attendue) : {error}"
                 ) from error
 
-    def ordering_map(self) -> dict[str, int]:
-        """Plone UID → position among its siblings (``[{"uuid", "order"}]``)."""
+    def ordering_entries(self) -> Iterator[tuple[str, int]]:
+        """(Plone UID, position among its siblings), one at a time (``[{"uuid", "order"}]``)."""
         if self.ordering is None:
-            return {}
-        return {
-            entry["uuid"]: int(entry["order"])
-            for entry in self._small_list(self.ordering)
-            if isinstance(entry, dict) and entry.get("uuid") and entry.get("order") is not None
-        }
+            return
+        with self.ordering.open("rb") as stream:
+            try:
+                events = ijson.parse(stream)
+                first = next(events, ("", "end", None))
+                if first[1] != "start_array":
+                    raise ExportError(f"{self.ordering.name} : une liste est attendue.")
+                stream.seek(0)
+                for entry in ijson.items(stream, "item", use_float=True):
+                    if (
+                        isinstance(entry, dict)
+                        and entry.get("uuid")
+                        and entry.get("order") is not None
+                    ):
+                        yield str(entry["uuid"]), int(entry["order"])
+            except ijson.JSONError as error:
+                raise ExportError(
+                    f"{self.ordering.name} n'est pas un JSON valide : {error}"
+                ) from error
 
     def default_pages(self) -> dict[str, str]:
         """Folder UID → UID of its default page (``[{"uuid", "default_page", …}]``)."""

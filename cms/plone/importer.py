@@ -12,7 +12,10 @@ The export is streamed several times (never loaded whole):
 5. sibling order, then the exported redirects.
 
 Each item is found again by its Plone UID (``cms.PloneItem``): a second run updates instead of
-duplicating, leaves untouched what did not change, and moves a page whose parent changed.
+duplicating, leaves untouched what did not change, and moves a page whose parent changed. The
+outcomes wait on disk (``OutcomeSpool``) and are reported in the export's order at the end.
+What makes it fast (the tree kept in memory, Wagtail's bookkeeping done in bulk after the items'
+transactions) is in ``bulk``.
 """
 
 import base64
@@ -56,6 +59,7 @@ from ..models import EventPage, IndexPage, NewsPage, PloneItem, StandardPage
 from .bulk import Deferred, Slot, Tree, fast_commits, insert_missing_redirects
 from .export import Export
 from .html import PENDING, HtmlConverter, Link, text_to_html
+from .registry import ItemRegistry, Known, batched
 
 SITE_ROOT_UID = "plone_site_root"  # collective.exportimport's name for the site in its exports
 TO_SORT_TITLE = "À trier"
@@ -94,17 +98,6 @@ COLLECTION_NOTE = (
     "Collection Plone (liste automatique) : ses critères de recherche ne sont pas repris, "
     "la rubrique liste ses sous-pages."
 )
-
-
-@dataclass(frozen=True, slots=True)
-class Known:
-    """A Plone item imported earlier: its ``PloneItem`` row and the object it became."""
-
-    pk: int | None
-    model: type
-    object_id: int
-    checksum: str
-    path: str
 
 
 class ItemError(Exception):
@@ -278,8 +271,7 @@ class PloneImporter:
         self.pending_status: dict[int, str] = {}  # items to import again: their status so far
         self.site_path = ""
         self.host = ""
-        self.known_uids: dict[str, int] = {}  # UID → index of its first occurrence
-        self.known_paths: set[str] = set()
+        self.registry: ItemRegistry | None = None  # the items' UIDs, paths, mappings: on disk
         self.failed_uids: set[str] = set()
         self.final_pass = False
         self.to_sort: Page | None = None
@@ -301,22 +293,26 @@ class PloneImporter:
     def run(self, report: Callable[[dict], None]) -> Summary:
         """Import everything; ``report`` receives each item's final outcome."""
         self.report = report
-        self.scan()
-        self.load_mappings()
-        self.ordering = self.export.ordering_map()
-        self.default_pages = self.export.default_pages()
-        self.default_page_of = {page: folder for folder, page in self.default_pages.items()}
-        redirects = self.export.redirect_map()
-        with fast_commits(), self.deferred.active():
-            if self.dry_run:
-                try:
-                    with transaction.atomic(), files_kept_in_memory():
-                        self._import(redirects)
-                        raise DryRunRollback
-                except DryRunRollback:
-                    pass
-            else:
-                self._import(redirects)
+        self.registry = ItemRegistry()
+        try:
+            self.scan()
+            self.load_mappings()
+            self.registry.add_ordering(self.export.ordering_entries())
+            self.default_pages = self.export.default_pages()
+            self.default_page_of = {page: folder for folder, page in self.default_pages.items()}
+            redirects = self.export.redirect_map()
+            with fast_commits(), self.deferred.active():
+                if self.dry_run:
+                    try:
+                        with transaction.atomic(), files_kept_in_memory():
+                            self._import(redirects)
+                            raise DryRunRollback
+                    except DryRunRollback:
+                        pass
+                else:
+                    self._import(redirects)
+        finally:
+            self.registry.close()
         return self.summary
 
     def _import(self, redirects: dict[str, str]):
@@ -338,25 +334,27 @@ class PloneImporter:
                 self.summary.failures.append(outcome)
 
     def scan(self):
-        """Check the whole file, count the items, find the site's path and duplicate UIDs."""
-        count = 0
-        for count, item in enumerate(self.export.items(), start=1):
-            if not isinstance(item, dict):
-                continue
-            uid = item.get("UID")
-            if isinstance(uid, str) and uid not in self.known_uids:
-                self.known_uids[uid] = count - 1
-            path = self.plone_path(item.get("@id"))
-            if path:
-                self.known_paths.add(path)
-            parent = item.get("parent") or {}
-            if not self.site_path and parent.get("@type") == "Plone Site" and parent.get("@id"):
-                parts = urlsplit(parent["@id"])
-                self.site_path = parts.path.rstrip("/")
-                self.host = parts.netloc
-        self.summary.total = count
-        if self.site_path:  # paths were collected before the site's path was known
-            self.known_paths = {self.strip_site(path) for path in self.known_paths}
+        """Check the whole file, count the items, note their UIDs and paths, find the site's
+        path."""
+
+        def rows():
+            count = 0
+            for count, item in enumerate(self.export.items(), start=1):
+                if not isinstance(item, dict):
+                    continue
+                uid = item.get("UID")
+                parent = item.get("parent") or {}
+                if not self.site_path and parent.get("@type") == "Plone Site" and parent.get("@id"):
+                    parts = urlsplit(parent["@id"])
+                    self.site_path = parts.path.rstrip("/")
+                    self.host = parts.netloc
+                path = self.plone_path(item.get("@id"))
+                yield (uid if isinstance(uid, str) else "", count - 1, path)
+            self.summary.total = count
+
+        self.registry.add_items(rows())
+        if self.site_path:  # paths were noted before the site's path was known
+            self.registry.rewrite_paths(self.strip_site)
         self.pending_before: set[int] = set()
 
     def run_pass(self, phase: str, wanted: Callable[[dict], bool]) -> list[int]:
@@ -389,7 +387,7 @@ class PloneImporter:
                 )
             if not portal_type:
                 raise ItemError("Élément sans type (@type).")
-            first = self.known_uids.get(uid)
+            first = self.registry.first_position(uid)
             if first is not None and first != index:
                 raise ItemError(f"UID en double : déjà porté par l'élément n° {first + 1}.")
             pending = self.in_transaction(item, outcome)
@@ -712,7 +710,7 @@ class PloneImporter:
             page = self.mapped_object(self.mapping(folder_uid))
             if page is None:
                 if (
-                    folder_uid in self.known_uids
+                    self.registry.in_export(folder_uid)
                     and folder_uid not in self.failed_uids
                     and not self.final_pass
                 ):
@@ -747,22 +745,25 @@ class PloneImporter:
         parent = item.get("parent") or {}
         uid = parent.get("UID")
         if parent.get("@type") == "Plone Site" or not parent:
-            slot = self.tree.slot(self.root.pk)
-            if slot is None:
-                raise ItemError("La page sous laquelle importer a été supprimée.")
-            return slot
+            return self.root_slot()
         known = self.mapping(uid)
         if known is not None and known.model is Page:
             slot = self.tree.slot(known.object_id)
             if slot is not None:
                 return slot
-        if uid in self.known_uids and uid not in self.failed_uids and not self.final_pass:
+        if self.registry.in_export(uid) and uid not in self.failed_uids and not self.final_pass:
             raise ParentNotYet
         outcome.warnings.append(
             f"Parent introuvable ({parent.get('@id') or uid}) : "
             f"page rangée sous « {TO_SORT_TITLE} »."
         )
         return self.tree.slot(self.to_sort_page().pk)
+
+    def root_slot(self) -> Slot:
+        slot = self.tree.slot(self.root.pk)
+        if slot is None:
+            raise ItemError("La page sous laquelle importer a été supprimée.")
+        return slot
 
     def to_sort_page(self) -> Page:
         if self.to_sort is None or not Page.objects.filter(pk=self.to_sort.pk).exists():
@@ -776,7 +777,7 @@ class PloneImporter:
                     has_unpublished_changes=True,
                     show_in_menus=False,
                 )
-                self.tree.add_child(self.tree.slot(self.root.pk), existing, self.on_commit)
+                self.tree.add_child(self.root_slot(), existing, self.on_commit)
                 self.on_commit.append(lambda: self.deferred.page_created(existing))
             self.to_sort = existing
         return self.to_sort
@@ -1058,22 +1059,32 @@ class PloneImporter:
 
     def reorder(self):
         """Put the imported siblings in their Plone order (``ordering.json``)."""
-        if not self.ordering:
+        if not self.registry.has_ordering():
             return
-        page_type = self.content_types[Page]
-        parents: dict[str, list[tuple[int, str]]] = {}
-        mappings = PloneItem.objects.filter(
-            content_type=page_type, uid__in=list(self.ordering)
-        ).values_list("uid", "object_id")
-        page_of = dict(mappings)
-        for page in Page.objects.filter(pk__in=page_of.values()).only("path", "depth"):
-            parents.setdefault(page.path[: -page.steplen], []).append((page.pk, page.path))
-        order_of = {page_id: self.ordering[uid] for uid, page_id in page_of.items()}
-        for parent_path, children in parents.items():
+        pages = PloneItem.objects.filter(content_type=self.content_types[Page]).values_list(
+            "uid", "object_id"
+        )
+
+        def positions():
+            for uid, page_id in pages.iterator(chunk_size=2000):
+                position = self.registry.position(uid)
+                if position is not None:
+                    yield page_id, position
+
+        def placed():
+            for chunk in batched(positions()):
+                position_of = dict(chunk)
+                paths = Page.objects.filter(pk__in=position_of).values_list("pk", "path")
+                for page_id, path in paths:
+                    yield page_id, path[: -Page.steplen], path, position_of[page_id]
+
+        self.registry.place(placed())
+        for parent_path, children in self.registry.siblings():
             if len(children) < 2:
                 continue
-            current = [page_id for page_id, _path in sorted(children, key=lambda c: c[1])]
-            wanted = sorted(current, key=lambda page_id: order_of[page_id])
+            current = [page_id for _path, page_id, _position in children]  # in path order
+            position_of = {page_id: position for _path, page_id, position in children}
+            wanted = sorted(current, key=lambda page_id: position_of[page_id])
             if current == wanted:
                 continue
             with transaction.atomic():
@@ -1081,24 +1092,28 @@ class PloneImporter:
                 for page_id in wanted:
                     Page.objects.get(pk=page_id).move(parent, pos="last-child")
             self.summary.reordered += 1
+        self.tree.clear()
 
     # Mapping -------------------------------------------------------------------------------
 
     def load_mappings(self):
-        """What earlier runs imported, by UID and by path (one query, then kept in memory)."""
-        self.known: dict[str, Known] = {}
-        self.uid_of_path: dict[str, str] = {}
-        rows = PloneItem.objects.values_list(
-            "pk", "uid", "content_type_id", "object_id", "checksum", "path"
-        )
-        for pk, uid, content_type_id, object_id, digest, path in rows.iterator():
-            model = ContentType.objects.get_for_id(content_type_id).model_class()
-            self.known[uid] = Known(pk, model, object_id, digest, path)
-            self.uid_of_path.setdefault(path, uid)
+        """What earlier runs imported, by UID and by path (streamed into the registry)."""
+
+        def rows():
+            mappings = PloneItem.objects.values_list(
+                "pk", "uid", "content_type_id", "object_id", "checksum", "path"
+            )
+            for pk, uid, content_type_id, object_id, digest, path in mappings.iterator(
+                chunk_size=2000
+            ):
+                model = ContentType.objects.get_for_id(content_type_id).model_class()
+                yield uid, Known(pk, model, object_id, digest, path)
+
+        self.registry.add_known(rows())
         self.staged: list[tuple[str, Known]] = []
 
     def mapping(self, uid: str | None) -> "Known | None":
-        return self.known.get(uid) if uid else None
+        return self.registry.known(uid)
 
     def mapped_object(self, known: "Known | None"):
         if known is None:
@@ -1108,7 +1123,7 @@ class PloneImporter:
         return known.model.objects.filter(pk=known.object_id).first()
 
     def by_path(self, path: str) -> "Known | None":
-        return self.mapping(self.uid_of_path.get(path))
+        return self.mapping(self.registry.uid_at(path))
 
     def remember(self, item, outcome: Outcome, obj, digest: str, key: str | None = None):
         """Record what the item became; kept in memory once the item's transaction succeeds."""
@@ -1121,7 +1136,7 @@ class PloneImporter:
             "object_id": obj.pk,
             "checksum": digest,
         }
-        known = self.known.get(uid)
+        known = self.registry.known(uid)
         if known is not None and known.pk is not None:
             PloneItem.objects.filter(pk=known.pk).update(**values)
             pk = known.pk
@@ -1130,9 +1145,8 @@ class PloneImporter:
         self.staged.append((uid, Known(pk, model, obj.pk, digest, values["path"])))
 
     def commit_staged(self):
-        for uid, known in self.staged:
-            self.known[uid] = known
-            self.uid_of_path.setdefault(known.path, uid)
+        if self.staged:
+            self.registry.add_known(self.staged)
         self.staged = []
 
     def _collection(self) -> Collection:
@@ -1172,7 +1186,11 @@ class ItemResolver:
         if match:
             uid = match.group(1)
             target = importer.mapping(uid)
-            if target is None and uid in importer.known_uids and uid not in importer.failed_uids:
+            if (
+                target is None
+                and importer.registry.in_export(uid)
+                and uid not in importer.failed_uids
+            ):
                 return PENDING
             return target if target is not None else False
         if not parts.path:
@@ -1187,7 +1205,7 @@ class ItemResolver:
             target = importer.by_path(candidate)
             if target is not None:
                 return target
-        if any(candidate in importer.known_paths for candidate in candidates):
+        if any(importer.registry.has_path(candidate) for candidate in candidates):
             return PENDING
         return False
 

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 from taggit.models import Tag
 from wagtail.contrib.redirects.models import Redirect
 from wagtail.documents import get_document_model
@@ -593,6 +594,26 @@ def test_a_page_added_by_someone_else_meanwhile_is_not_overwritten(tmp_path, hom
     assert tree_problems() == ((), (), (), (), ())
 
 
+def test_new_pages_are_validated_as_wagtail_would(tmp_path, home):
+    """A live page is validated whole (its model's clean() too), a draft only for its title, as
+    Wagtail's own save does; a refused page leaves nothing behind."""
+    event = {"start": "2020-03-14T17:00:00+01:00", "end": "2020-03-14T09:00:00+01:00"}
+    items = [
+        item("a-l-envers", "Event", UID="a" * 32, **event),
+        item("brouillon-a-l-envers", "Event", UID="b" * 32, review_state="visible", **event),
+    ]
+    before = counts()
+    report, _output, error = run(write(tmp_path, items), tmp_path)
+    outcomes = by_path(report)
+    assert "1 élément(s) en échec" in error
+    assert outcomes["/a-l-envers"]["status"] == "failed"
+    assert "La fin ne peut pas précéder le début." in outcomes["/a-l-envers"]["message"]
+    assert outcomes["/brouillon-a-l-envers"]["status"] == "created"
+    assert not page("brouillon-a-l-envers").live
+    assert counts()[0] == before[0] + 1
+    assert tree_problems() == ((), (), (), (), ())
+
+
 def test_an_existing_redirect_at_an_old_address_is_pointed_at_the_import(tmp_path, home):
     Redirect.objects.create(old_path="/une-page/view", redirect_link="https://ailleurs.example")
     report, _output, _error = run(write(tmp_path, [item("une-page")]), tmp_path)
@@ -613,6 +634,9 @@ def test_the_benchmark_imports_then_leaves_nothing_behind(home):
     assert "par élément" in out.getvalue()
     assert "Mémoire : pic du processus" in out.getvalue()
     assert (*counts(), Tag.objects.count(), Page.objects.get(pk=home.pk).numchild) == before
+    with connection.cursor() as cursor:  # the session's commits wait for the disk again
+        cursor.execute("SHOW synchronous_commit")
+        assert cursor.fetchone() == ("on",)
 
 
 # Subjects, languages --------------------------------------------------------------------------
@@ -788,8 +812,9 @@ def test_files_given_by_address_are_downloaded_with_download(web, tmp_path, home
     assert "Téléchargement impossible" in outcomes["/absente.png"]["message"]
     assert "404" in outcomes["/absente.png"]["message"]
     assert "n'est pas une image lisible" in outcomes["/texte.png"]["message"]
-    assert "dépasse la taille acceptée pour un envoi (1,0\xa0Kio)" in (
-        outcomes["/lourd.pdf"]["message"]
+    assert (
+        "dépasse la taille acceptée pour un envoi (1,0\xa0Kio)"
+        in (outcomes["/lourd.pdf"]["message"])
     )
     assert "Adresse de téléchargement refusée" in outcomes["/local.pdf"]["message"]
     assert sorted(QuietHandler.requests) == [
