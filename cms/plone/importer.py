@@ -298,24 +298,24 @@ class PloneImporter:
             self.scan()
             self.load_mappings()
             self.registry.add_ordering(self.export.ordering_entries())
-            self.default_pages = self.export.default_pages()
-            self.default_page_of = {page: folder for folder, page in self.default_pages.items()}
-            redirects = self.export.redirect_map()
+            self.registry.add_default_pages(self.export.default_page_entries())
+            for _entry in self.export.redirect_entries():
+                pass  # read once now: a malformed file imports nothing
             with fast_commits(), self.deferred.active():
                 if self.dry_run:
                     try:
                         with transaction.atomic(), files_kept_in_memory():
-                            self._import(redirects)
+                            self._import()
                             raise DryRunRollback
                     except DryRunRollback:
                         pass
                 else:
-                    self._import(redirects)
+                    self._import()
         finally:
             self.registry.close()
         return self.summary
 
-    def _import(self, redirects: dict[str, str]):
+    def _import(self):
         self.image_collection = self._collection()
         self.run_pass("images et fichiers", lambda _i, item: item.get("@type") in MEDIA_TYPES)
         retry = self.run_pass("pages", lambda _i, item: item.get("@type") not in MEDIA_TYPES)
@@ -326,7 +326,7 @@ class PloneImporter:
             self.pending_before = set(retry)
             retry = self.run_pass("reprises", lambda index, _item, todo=set(retry): index in todo)
         self.reorder()
-        self.import_redirects(redirects)
+        self.import_redirects()
         for outcome in self.outcomes:
             self.report(outcome.as_dict())
             self.summary.counts[outcome.status] = self.summary.counts.get(outcome.status, 0) + 1
@@ -459,7 +459,7 @@ class PloneImporter:
         elif portal_type == "Plone Site":
             outcome.status = "skipped"
             outcome.message = "Racine du site Plone : la page d'accueil du site est gardée."
-        elif outcome.uid in self.default_page_of and portal_type in TEXT_TYPES:
+        elif portal_type in TEXT_TYPES and self.registry.folder_of(outcome.uid):
             return self.merge_default_page(item, outcome)
         elif portal_type in PAGE_TYPES:
             return self.import_page(item, outcome)
@@ -563,7 +563,7 @@ class PloneImporter:
         body, pending = self.body(item, outcome)
         if model is IndexPage:
             values["intro"] = description
-            if outcome.uid not in self.default_pages:  # otherwise its default page gives it
+            if not self.registry.has_default_page(outcome.uid):  # else its default page gives it
                 values["body"] = body
             if outcome.portal_type == "Collection":
                 outcome.warnings.append(COLLECTION_NOTE)
@@ -703,7 +703,7 @@ class PloneImporter:
 
     def merge_default_page(self, item: dict, outcome: Outcome) -> bool:
         """A folder's default page: its text becomes the folder's introduction."""
-        folder_uid = self.default_page_of[outcome.uid]
+        folder_uid = self.registry.folder_of(outcome.uid)
         if folder_uid == SITE_ROOT_UID:
             page = self.root
         else:
@@ -1033,9 +1033,9 @@ class PloneImporter:
             ).update(redirect_page_id=page_id, redirect_link=link)
         self.summary.redirects += created
 
-    def import_redirects(self, redirects: dict[str, str]):
+    def import_redirects(self):
         """collective.exportimport's redirects: old Plone path → the item now at the new path."""
-        for old, new in redirects.items():
+        for old, new in self.export.redirect_entries():
             old_path = self.strip_site(urlsplit(old).path)
             target = self.by_path(self.strip_site(urlsplit(new).path))
             if target is None:

@@ -1,10 +1,10 @@
 """What the import knows about the items, kept on disk rather than in memory.
 
-For each item of the export: its UID (and where it first appears), its path and its position
-among its siblings; for each item imported, now or by an earlier run, what it became (a
-``Known``). A few hundred bytes an item would add up on a large site: they go to a temporary
-SQLite file instead (its page cache is bounded), so that the import's memory does not grow
-with the export's size. Lookups cost microseconds, against milliseconds for an item.
+For each item of the export: its UID (and where it first appears), its path, its position among
+its siblings, the folders' default pages; for each item imported, now or by an earlier run, what
+it became (a ``Known``). A few hundred bytes an item would add up on a large site: they go to a
+temporary SQLite file instead (its page cache is bounded), so that the import's memory does not
+grow with the export's size. Lookups cost microseconds, against milliseconds for an item.
 """
 
 import os
@@ -25,6 +25,8 @@ CREATE TABLE known (
     uid TEXT PRIMARY KEY, pk INTEGER, model TEXT, object_id INTEGER, checksum TEXT, path TEXT
 ) WITHOUT ROWID;
 CREATE TABLE known_path (path TEXT PRIMARY KEY, uid TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE default_page (folder TEXT PRIMARY KEY, page TEXT NOT NULL);
+CREATE INDEX default_page_by_page ON default_page (page);
 CREATE TABLE placed (page_id INTEGER PRIMARY KEY, parent TEXT, path TEXT, position INTEGER);
 CREATE INDEX placed_by_parent ON placed (parent, path);
 """
@@ -97,6 +99,23 @@ class ItemRegistry:
 
     def has_path(self, path: str) -> bool:
         return self._one("SELECT 1 FROM path WHERE path = ?", path) is not None
+
+    # Folders' default pages -----------------------------------------------------------------
+
+    def add_default_pages(self, rows: Iterable[tuple[str, str]]):
+        """(folder's UID, its default page's UID)."""
+        self._in_batches(
+            rows,
+            lambda b: self.db.executemany("INSERT OR REPLACE INTO default_page VALUES (?, ?)", b),
+        )
+
+    def has_default_page(self, folder_uid: str) -> bool:
+        return self._one("SELECT 1 FROM default_page WHERE folder = ?", folder_uid) is not None
+
+    def folder_of(self, page_uid: str) -> str | None:
+        """The folder whose default page the item is, if any."""
+        row = self._one("SELECT folder FROM default_page WHERE page = ? LIMIT 1", page_uid)
+        return row[0] if row else None
 
     # Sibling order --------------------------------------------------------------------------
 
