@@ -421,6 +421,24 @@ def test_malformed_json_imports_nothing(tmp_path, home):
     assert counts() == before
 
 
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("export_redirects.json", '{"/a": "/b", ', "n'est pas un JSON valide"),
+        ("export_redirects.json", '["/a", "/b"]', "un objet {ancien chemin: nouveau} est attendu"),
+        ("export_ordering.json", '{"uuid": "x"}', "une liste est attendue"),
+        ("export_defaultpages.json", "[{", "n'est pas un JSON valide"),
+    ],
+)
+def test_a_malformed_side_export_imports_nothing(export, tmp_path, home, name, content, message):
+    (export / name).write_text(content)
+    before = counts()
+    _report, _output, error = run(export, tmp_path)
+    assert f"{name} " in error
+    assert message in error
+    assert counts() == before
+
+
 def test_a_missing_export_is_a_clear_error(tmp_path, home):
     _report, _output, error = run(tmp_path / "nulle-part", tmp_path)
     assert "Aucun fichier ni dossier" in error
