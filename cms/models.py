@@ -26,7 +26,9 @@ from django.utils.functional import cached_property
 from django.utils.html import strip_tags
 from django.utils.text import Truncator, slugify
 from django.utils.translation import gettext_lazy as _
+from modelcluster.contrib.taggit import ClusterTaggableManager
 from modelcluster.fields import ParentalKey
+from taggit.models import TaggedItemBase
 from wagtail.admin.panels import (
     FieldPanel,
     FieldRowPanel,
@@ -57,6 +59,7 @@ from .forms import EstablishmentFilterForm
 from .templatetags.cms_tags import figure
 
 NEWS_PER_PAGE = 10
+TAGS_HELP = _("Séparés par des virgules.")
 INTRO_FEATURES = ["bold", "italic", "link"]
 CRITERIA_FEATURES = ["bold", "italic", "link", "ul", "ol"]
 
@@ -946,6 +949,9 @@ class NewsPage(SitePage):
         help_text=_("Laisser vide si l'image est purement décorative."),
     )
     body = StreamField(BodyBlock(), verbose_name=_("contenu"), blank=True)
+    tags = ClusterTaggableManager(
+        through="cms.NewsPageTag", blank=True, verbose_name=_("mots-clés"), help_text=TAGS_HELP
+    )
 
     content_panels = [
         *Page.content_panels,
@@ -953,6 +959,7 @@ class NewsPage(SitePage):
         FieldPanel("intro"),
         MultiFieldPanel([FieldPanel("image"), FieldPanel("image_alt")], heading=_("Image")),
         FieldPanel("body"),
+        FieldPanel("tags"),
     ]
     search_fields = [
         *Page.search_fields,
@@ -968,6 +975,7 @@ class NewsPage(SitePage):
         APIField("image_card", serializer=ImageRenditionField(CARD_RENDITION, source="image")),
         APIField("image_alt", writable=True),
         APIField("body", writable=True),
+        APIField("tags"),
     ]
 
     parent_page_types = ["cms.NewsIndexPage", "cms.IndexPage"]
@@ -981,10 +989,18 @@ class NewsPage(SitePage):
 class StandardPage(SitePage):
     intro = models.TextField(_("chapô"), blank=True)
     body = StreamField(BodyBlock(), verbose_name=_("contenu"), blank=True)
+    tags = ClusterTaggableManager(
+        through="cms.StandardPageTag", blank=True, verbose_name=_("mots-clés"), help_text=TAGS_HELP
+    )
 
-    content_panels = [*Page.content_panels, FieldPanel("intro"), FieldPanel("body")]
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("intro"),
+        FieldPanel("body"),
+        FieldPanel("tags"),
+    ]
     search_fields = [*Page.search_fields, index.SearchField("intro"), index.SearchField("body")]
-    api_fields = [APIField("intro"), APIField("body")]
+    api_fields = [APIField("intro"), APIField("body"), APIField("tags")]
 
     parent_page_types = ["cms.HomePage", "cms.StandardPage", "cms.IndexPage"]
     subpage_types = ["cms.StandardPage", "cms.IndexPage", "cms.EventPage"]
@@ -999,10 +1015,18 @@ class IndexPage(SitePage):
 
     intro = models.TextField(_("chapô"), blank=True)
     body = StreamField(BodyBlock(), verbose_name=_("introduction"), blank=True)
+    tags = ClusterTaggableManager(
+        through="cms.IndexPageTag", blank=True, verbose_name=_("mots-clés"), help_text=TAGS_HELP
+    )
 
-    content_panels = [*Page.content_panels, FieldPanel("intro"), FieldPanel("body")]
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("intro"),
+        FieldPanel("body"),
+        FieldPanel("tags"),
+    ]
     search_fields = [*Page.search_fields, index.SearchField("intro"), index.SearchField("body")]
-    api_fields = [APIField("intro"), APIField("body")]
+    api_fields = [APIField("intro"), APIField("body"), APIField("tags")]
 
     parent_page_types = ["cms.HomePage", "cms.StandardPage", "cms.IndexPage"]
     subpage_types = ["cms.StandardPage", "cms.IndexPage", "cms.NewsPage", "cms.EventPage"]
@@ -1028,6 +1052,9 @@ class EventPage(SitePage):
     location = models.CharField(_("lieu"), max_length=255, blank=True)
     intro = models.TextField(_("chapô"), blank=True)
     body = StreamField(BodyBlock(), verbose_name=_("contenu"), blank=True)
+    tags = ClusterTaggableManager(
+        through="cms.EventPageTag", blank=True, verbose_name=_("mots-clés"), help_text=TAGS_HELP
+    )
 
     content_panels = [
         *Page.content_panels,
@@ -1041,6 +1068,7 @@ class EventPage(SitePage):
         ),
         FieldPanel("intro"),
         FieldPanel("body"),
+        FieldPanel("tags"),
     ]
     search_fields = [
         *Page.search_fields,
@@ -1056,6 +1084,7 @@ class EventPage(SitePage):
         APIField("location"),
         APIField("intro"),
         APIField("body"),
+        APIField("tags"),
     ]
 
     parent_page_types = ["cms.HomePage", "cms.StandardPage", "cms.IndexPage"]
@@ -1069,6 +1098,28 @@ class EventPage(SitePage):
         super().clean()
         if self.start and self.end and self.end < self.start:
             raise ValidationError({"end": _("La fin ne peut pas précéder le début.")})
+
+
+# Tags (Plone's subjects, among others): one through model per tagged page type, as Wagtail
+# does, so that the other page types carry no tag relation.
+
+
+class StandardPageTag(TaggedItemBase):
+    content_object = ParentalKey(
+        StandardPage, on_delete=models.CASCADE, related_name="tagged_items"
+    )
+
+
+class NewsPageTag(TaggedItemBase):
+    content_object = ParentalKey(NewsPage, on_delete=models.CASCADE, related_name="tagged_items")
+
+
+class EventPageTag(TaggedItemBase):
+    content_object = ParentalKey(EventPage, on_delete=models.CASCADE, related_name="tagged_items")
+
+
+class IndexPageTag(TaggedItemBase):
+    content_object = ParentalKey(IndexPage, on_delete=models.CASCADE, related_name="tagged_items")
 
 
 class GlossaryPage(SectionPage):

@@ -11,6 +11,8 @@
   Nothing happens when no front-end cache is configured.
 """
 
+import contextlib
+
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db.models.signals import post_delete, post_save
@@ -45,6 +47,19 @@ def purge_listings(sender, instance, **kwargs):
 def _page_saved(sender, instance, **kwargs):
     """A live page saved outside the publishing workflow (imports, scripts, the demo)."""
     if isinstance(instance, Page) and instance.live:
+        purge_public_pages()
+
+
+@contextlib.contextmanager
+def public_pages_purged_once():
+    """Saves of live pages (an import saving thousands) forget the cached public pages once,
+    at the end, instead of at every save."""
+    connected = post_save.disconnect(dispatch_uid="cms-cache-page-saved")
+    try:
+        yield
+    finally:
+        if connected:
+            post_save.connect(_page_saved, dispatch_uid="cms-cache-page-saved")
         purge_public_pages()
 
 

@@ -65,6 +65,15 @@ ON_DELETE = {
     "cms.HomeKeyFigure.page": CASCADE,
     "cms.HomeKeyFigure.figure": CASCADE,
     "cms.EstablishmentPlace.page": CASCADE,
+    # A page's tags go with the page; a tag deleted (in the admin's tag list) leaves the pages.
+    "cms.StandardPageTag.content_object": CASCADE,
+    "cms.StandardPageTag.tag": CASCADE,
+    "cms.NewsPageTag.content_object": CASCADE,
+    "cms.NewsPageTag.tag": CASCADE,
+    "cms.EventPageTag.content_object": CASCADE,
+    "cms.EventPageTag.tag": CASCADE,
+    "cms.IndexPageTag.content_object": CASCADE,
+    "cms.IndexPageTag.tag": CASCADE,
     # The Plone mapping of an object means nothing once its kind of object is gone.
     "cms.PloneItem.content_type": CASCADE,
     # Referrals are records: an establishment, organisation or officer with referrals (or a

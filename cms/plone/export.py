@@ -7,7 +7,6 @@ gives them (``export_ordering.json``…), and the blob folder (``blobs/`` or ``b
 ``blob_path`` values are relative to.
 """
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -71,49 +70,44 @@ class Export:
                     f"attendue) : {error}"
                 ) from error
 
-    def ordering_map(self) -> dict[str, int]:
-        """Plone UID → position among its siblings (``[{"uuid", "order"}]``)."""
-        if self.ordering is None:
-            return {}
-        return {
-            entry["uuid"]: int(entry["order"])
-            for entry in self._small_list(self.ordering)
-            if isinstance(entry, dict) and entry.get("uuid") and entry.get("order") is not None
-        }
+    def ordering_entries(self) -> Iterator[tuple[str, int]]:
+        """(Plone UID, position among its siblings), one at a time (``[{"uuid", "order"}]``)."""
+        for entry in self._stream(self.ordering, "start_array", "une liste est attendue"):
+            if isinstance(entry, dict) and entry.get("uuid") and entry.get("order") is not None:
+                yield str(entry["uuid"]), int(entry["order"])
 
-    def default_pages(self) -> dict[str, str]:
-        """Folder UID → UID of its default page (``[{"uuid", "default_page", …}]``)."""
-        if self.defaultpages is None:
-            return {}
-        return {
-            entry["uuid"]: entry["default_page_uuid"]
-            for entry in self._small_list(self.defaultpages)
-            if isinstance(entry, dict) and entry.get("uuid") and entry.get("default_page_uuid")
-        }
+    def default_page_entries(self) -> Iterator[tuple[str, str]]:
+        """(folder UID, UID of its default page), one at a time
+        (``[{"uuid", "default_page_uuid", …}]``)."""
+        for entry in self._stream(self.defaultpages, "start_array", "une liste est attendue"):
+            if isinstance(entry, dict) and entry.get("uuid") and entry.get("default_page_uuid"):
+                yield str(entry["uuid"]), str(entry["default_page_uuid"])
 
-    def redirect_map(self) -> dict[str, str]:
-        """Old path → new path, both with the Plone site's id (``{old_path: new_path}``)."""
-        if self.redirects is None:
-            return {}
-        data = self._load(self.redirects)
-        if not isinstance(data, dict):
-            raise ExportError(
-                f"{self.redirects.name} : un objet {{ancien chemin: nouveau}} est attendu."
-            )
-        return {str(old): str(new) for old, new in data.items() if isinstance(new, str)}
-
-    def _small_list(self, path: Path) -> list:
-        data = self._load(path)
-        if not isinstance(data, list):
-            raise ExportError(f"{path.name} : une liste est attendue.")
-        return data
+    def redirect_entries(self) -> Iterator[tuple[str, str]]:
+        """(old path, new path), both with the Plone site's id, one at a time
+        (``{old_path: new_path}``)."""
+        expected = "un objet {ancien chemin: nouveau} est attendu"
+        for old, new in self._stream(self.redirects, "start_map", expected):
+            if isinstance(new, str):
+                yield str(old), new
 
     @staticmethod
-    def _load(path: Path):
-        try:
-            return json.loads(path.read_bytes())
-        except (json.JSONDecodeError, UnicodeDecodeError) as error:
-            raise ExportError(f"{path.name} n'est pas un JSON valide : {error}") from error
+    def _stream(path: Path | None, start: str, expected: str) -> Iterator:
+        """The entries of a list, or the (key, value) pairs of an object, one at a time."""
+        if path is None:
+            return
+        with path.open("rb") as stream:
+            try:
+                first = next(ijson.parse(stream), ("", "", None))
+                if first[1] != start:
+                    raise ExportError(f"{path.name} : {expected}.")
+                stream.seek(0)
+                if start == "start_map":
+                    yield from ijson.kvitems(stream, "", use_float=True)
+                else:
+                    yield from ijson.items(stream, "item", use_float=True)
+            except ijson.JSONError as error:
+                raise ExportError(f"{path.name} n'est pas un JSON valide : {error}") from error
 
 
 def _other(folder: Path, name: str) -> Path | None:

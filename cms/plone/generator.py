@@ -2,8 +2,8 @@
 
 Folders of ``per_folder`` items each: documents whose text links to earlier documents
 (``resolveuid``), shows an image and holds a table; news items; events; images (small PNGs, in
-base64). The content list is written one item at a time, with ``export_ordering.json`` beside
-it.
+base64); a third of the pages with subjects (tags). The content list is written one item at a
+time, with ``export_ordering.json`` beside it.
 """
 
 import base64
@@ -16,6 +16,7 @@ from PIL import Image
 
 SITE = "http://localhost:8080/Plone"
 NAMESPACE = uuid.UUID("8d1e4f0a-5b3c-4d2e-9f6a-7b8c9d0e1f2a")
+SUBJECTS = ["Hébergement", "Insertion", "Santé", "Emploi", "Justice", "Logement", "Bénévolat"]
 
 
 def plone_uid(name: str) -> str:
@@ -41,7 +42,7 @@ def _item(path: str, portal_type: str, title: str, parent: dict, **fields) -> di
         "modified": "2020-01-15T16:40:00+00:00",
         "effective": "2019-03-05T09:00:00+00:00",
         "expires": None,
-        "subjects": [],
+        "subjects": fields.pop("subjects", []),
         "language": "fr",
         "exclude_from_nav": False,
         "parent": parent,
@@ -93,8 +94,11 @@ def generate(
                     "<tr><td>2019</td><td>60</td></tr></table><ul><li>un</li><li>deux</li></ul>"
                 )
                 body = {"data": text, "content-type": "text/html", "encoding": "utf-8"}
+                subjects = (
+                    [SUBJECTS[position % 7], SUBJECTS[number % 7]] if position % 3 == 1 else []
+                )
                 if position % 7 == 3:
-                    item = _item(path, "News Item", title, parent, text=body)
+                    item = _item(path, "News Item", title, parent, text=body, subjects=subjects)
                 elif position % 7 == 5:
                     item = _item(
                         path,
@@ -106,9 +110,10 @@ def generate(
                         end="2020-03-14T17:00:00+01:00",
                         whole_day=False,
                         location="Amiens",
+                        subjects=subjects,
                     )
                 else:
-                    item = _item(path, "Document", title, parent, text=body)
+                    item = _item(path, "Document", title, parent, text=body, subjects=subjects)
                 previous = item["UID"]
                 emit(item, position)
         out.write("]\n")

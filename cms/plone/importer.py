@@ -12,18 +12,24 @@ The export is streamed several times (never loaded whole):
 5. sibling order, then the exported redirects.
 
 Each item is found again by its Plone UID (``cms.PloneItem``): a second run updates instead of
-duplicating, leaves untouched what did not change, and moves a page whose parent changed.
+duplicating, leaves untouched what did not change, and moves a page whose parent changed. The
+outcomes wait on disk (``OutcomeSpool``) and are reported in the export's order at the end.
+What makes it fast (the tree kept in memory, Wagtail's bookkeeping done in bulk after the items'
+transactions) is in ``bulk``.
 """
 
 import base64
 import binascii
 import contextlib
 import hashlib
+import heapq
 import io
+import itertools
 import json
 import re
+import tempfile
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, time
 from pathlib import PurePosixPath
@@ -35,24 +41,25 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.images import ImageFile
 from django.core.files.storage import InMemoryStorage
-from django.db import transaction
-from django.db.models.signals import post_save
+from django.db import DataError, IntegrityError, transaction
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.text import slugify
-from modelsearch import index as search_index
-from modelsearch.backends import get_search_backends
-from modelsearch.signal_handlers import post_save_signal_handler
 from PIL import Image as PILImage
 from PIL import UnidentifiedImageError
+from taggit.models import Tag
 from wagtail.contrib.redirects.models import Redirect
+from wagtail.coreutils import get_supported_content_language_variant
 from wagtail.documents import get_document_model
 from wagtail.images import get_image_model
-from wagtail.models import Collection, Page, PageViewRestriction, Site
+from wagtail.models import Collection, Locale, Page, PageViewRestriction, Site
 
 from ..models import EventPage, IndexPage, NewsPage, PloneItem, StandardPage
+from .bulk import Deferred, Slot, Tree, fast_commits, insert_missing_redirects
 from .export import Export
 from .html import PENDING, HtmlConverter, Link, text_to_html
+from .registry import ItemRegistry, Known, batched
 
 SITE_ROOT_UID = "plone_site_root"  # collective.exportimport's name for the site in its exports
 TO_SORT_TITLE = "À trier"
@@ -86,21 +93,11 @@ VIEW_SUFFIX = re.compile(
     r"|@@display-file|images/[^/]+)$"
 )
 RESOLVEUID = re.compile(r"(?:^|/)resolve[uU]id/([^/?#]+)(/[^?#]*)?")
+TAG_LENGTH = Tag._meta.get_field("name").max_length
 COLLECTION_NOTE = (
     "Collection Plone (liste automatique) : ses critères de recherche ne sont pas repris, "
     "la rubrique liste ses sous-pages."
 )
-
-
-@dataclass(frozen=True)
-class Known:
-    """A Plone item imported earlier: its ``PloneItem`` row and the object it became."""
-
-    pk: int | None
-    model: type
-    object_id: int
-    checksum: str
-    path: str
 
 
 class ItemError(Exception):
@@ -138,6 +135,48 @@ class Outcome:
         if self.warnings:
             data["warnings"] = self.warnings
         return data
+
+
+class OutcomeSpool:
+    """The items' outcomes, on disk rather than in memory: a temporary file per pass (each in
+    the export's order), read back merged in the export's order, an item's last pass deciding."""
+
+    def __init__(self):
+        self.passes: list = []
+
+    def new_pass(self):
+        stream = tempfile.TemporaryFile("w+", encoding="utf-8")  # noqa: SIM115
+        self.passes.append(stream)  # closed once read back
+
+    def add(self, outcome: Outcome):
+        record = [outcome.index, len(self.passes), outcome.as_dict()]
+        self.passes[-1].write(json.dumps(record, ensure_ascii=False) + "\n")
+
+    def __iter__(self) -> Iterator[Outcome]:
+        def read(stream):
+            stream.seek(0)
+            for line in stream:
+                yield json.loads(line)
+
+        records = heapq.merge(*(read(stream) for stream in self.passes), key=lambda r: r[:2])
+        try:
+            for index, group in itertools.groupby(records, key=lambda r: r[0]):
+                *_earlier, (_index, _pass, data) = group
+                yield Outcome(
+                    index,
+                    data["uid"],
+                    data["type"],
+                    data["path"],
+                    status=data["status"],
+                    message=data.get("message", ""),
+                    changes=data.get("changes", []),
+                    warnings=data.get("warnings", []),
+                    object=data.get("object", ""),
+                )
+        finally:
+            for stream in self.passes:
+                stream.close()
+            self.passes = []
 
 
 STATUS_LABELS = {
@@ -196,46 +235,6 @@ class DryRunRollback(Exception):
 
 
 @contextlib.contextmanager
-def search_index_in_bulk(chunk: int = 500):
-    """Index what the import saved in the search index at the end, in bulk, not one at a time.
-
-    modelsearch indexes every saved object through a task (several queries each); during the
-    import its signal handler is replaced by one that notes what to index.
-    """
-    models = [
-        model
-        for model in search_index.get_indexed_models()
-        if getattr(model, "search_auto_update", True)
-    ]
-    saved: dict[type, set[int]] = {}
-
-    def note(sender, instance, raw=False, **kwargs):
-        if not raw:
-            saved.setdefault(type(instance), set()).add(instance.pk)
-
-    for model in models:
-        post_save.disconnect(post_save_signal_handler, sender=model)
-        post_save.connect(note, sender=model, dispatch_uid=f"plone-import-{model._meta.label}")
-    try:
-        yield
-    finally:
-        for model in models:
-            post_save.disconnect(sender=model, dispatch_uid=f"plone-import-{model._meta.label}")
-            post_save.connect(post_save_signal_handler, sender=model)
-    for model, pks in saved.items():
-        if not search_index.class_is_indexed(model):
-            continue
-        ordered = sorted(pks)
-        for start in range(0, len(ordered), chunk):
-            objects = list(
-                model.get_indexed_objects().filter(pk__in=ordered[start : start + chunk])
-            )
-            if objects:
-                for backend in get_search_backends(with_auto_update=True):
-                    backend.add_bulk(model, objects)
-
-
-@contextlib.contextmanager
 def files_kept_in_memory():
     """During a dry run, image and document files go to memory, never to the media storage."""
     fields = [
@@ -268,14 +267,19 @@ class PloneImporter:
         self.download = download
         self.progress = progress or (lambda _phase, _total: None)
         self.summary = Summary()
-        self.outcomes: dict[int, Outcome] = {}
+        self.outcomes = OutcomeSpool()
+        self.pending_status: dict[int, str] = {}  # items to import again: their status so far
         self.site_path = ""
         self.host = ""
-        self.known_uids: dict[str, int] = {}  # UID → index of its first occurrence
-        self.known_paths: set[str] = set()
+        self.registry: ItemRegistry | None = None  # the items' UIDs, paths, mappings: on disk
         self.failed_uids: set[str] = set()
         self.final_pass = False
         self.to_sort: Page | None = None
+        self.tree = Tree()
+        self.deferred = Deferred(dry_run=dry_run)
+        self.on_commit: list[Callable[[], None]] = []  # what to remember once the item is in
+        self.locales: dict[str, Locale] = {}  # language code → Locale
+        self.tag_ids: dict[str, int] = {}  # tag name → Tag id
         self.content_types = {
             model: ContentType.objects.get_for_model(model)
             for model in (Page, get_image_model(), get_document_model(), Redirect)
@@ -289,25 +293,29 @@ class PloneImporter:
     def run(self, report: Callable[[dict], None]) -> Summary:
         """Import everything; ``report`` receives each item's final outcome."""
         self.report = report
-        self.scan()
-        self.load_mappings()
-        self.ordering = self.export.ordering_map()
-        self.default_pages = self.export.default_pages()
-        self.default_page_of = {page: folder for folder, page in self.default_pages.items()}
-        redirects = self.export.redirect_map()
-        if self.dry_run:
-            try:
-                with transaction.atomic(), files_kept_in_memory(), search_index_in_bulk():
-                    self._import(redirects)
-                    raise DryRunRollback
-            except DryRunRollback:
-                pass
-        else:
-            with search_index_in_bulk():
-                self._import(redirects)
+        self.registry = ItemRegistry()
+        try:
+            self.scan()
+            self.load_mappings()
+            self.registry.add_ordering(self.export.ordering_entries())
+            self.registry.add_default_pages(self.export.default_page_entries())
+            for _entry in self.export.redirect_entries():
+                pass  # read once now: a malformed file imports nothing
+            with fast_commits(), self.deferred.active():
+                if self.dry_run:
+                    try:
+                        with transaction.atomic(), files_kept_in_memory():
+                            self._import()
+                            raise DryRunRollback
+                    except DryRunRollback:
+                        pass
+                else:
+                    self._import()
+        finally:
+            self.registry.close()
         return self.summary
 
-    def _import(self, redirects: dict[str, str]):
+    def _import(self):
         self.image_collection = self._collection()
         self.run_pass("images et fichiers", lambda _i, item: item.get("@type") in MEDIA_TYPES)
         retry = self.run_pass("pages", lambda _i, item: item.get("@type") not in MEDIA_TYPES)
@@ -318,37 +326,40 @@ class PloneImporter:
             self.pending_before = set(retry)
             retry = self.run_pass("reprises", lambda index, _item, todo=set(retry): index in todo)
         self.reorder()
-        self.import_redirects(redirects)
-        for _index, outcome in sorted(self.outcomes.items()):
+        self.import_redirects()
+        for outcome in self.outcomes:
             self.report(outcome.as_dict())
             self.summary.counts[outcome.status] = self.summary.counts.get(outcome.status, 0) + 1
             if outcome.status == "failed":
                 self.summary.failures.append(outcome)
 
     def scan(self):
-        """Check the whole file, count the items, find the site's path and duplicate UIDs."""
-        count = 0
-        for count, item in enumerate(self.export.items(), start=1):
-            if not isinstance(item, dict):
-                continue
-            uid = item.get("UID")
-            if isinstance(uid, str) and uid not in self.known_uids:
-                self.known_uids[uid] = count - 1
-            path = self.plone_path(item.get("@id"))
-            if path:
-                self.known_paths.add(path)
-            parent = item.get("parent") or {}
-            if not self.site_path and parent.get("@type") == "Plone Site" and parent.get("@id"):
-                parts = urlsplit(parent["@id"])
-                self.site_path = parts.path.rstrip("/")
-                self.host = parts.netloc
-        self.summary.total = count
-        if self.site_path:  # paths were collected before the site's path was known
-            self.known_paths = {self.strip_site(path) for path in self.known_paths}
+        """Check the whole file, count the items, note their UIDs and paths, find the site's
+        path."""
+
+        def rows():
+            count = 0
+            for count, item in enumerate(self.export.items(), start=1):
+                if not isinstance(item, dict):
+                    continue
+                uid = item.get("UID")
+                parent = item.get("parent") or {}
+                if not self.site_path and parent.get("@type") == "Plone Site" and parent.get("@id"):
+                    parts = urlsplit(parent["@id"])
+                    self.site_path = parts.path.rstrip("/")
+                    self.host = parts.netloc
+                path = self.plone_path(item.get("@id"))
+                yield (uid if isinstance(uid, str) else "", count - 1, path)
+            self.summary.total = count
+
+        self.registry.add_items(rows())
+        if self.site_path:  # paths were noted before the site's path was known
+            self.registry.rewrite_paths(self.strip_site)
         self.pending_before: set[int] = set()
 
     def run_pass(self, phase: str, wanted: Callable[[dict], bool]) -> list[int]:
         retry = []
+        self.outcomes.new_pass()
         self.progress(phase, self.summary.total)
         for index, item in enumerate(self.export.items()):
             self.progress("", 1)
@@ -376,13 +387,10 @@ class PloneImporter:
                 )
             if not portal_type:
                 raise ItemError("Élément sans type (@type).")
-            first = self.known_uids.get(uid)
+            first = self.registry.first_position(uid)
             if first is not None and first != index:
                 raise ItemError(f"UID en double : déjà porté par l'élément n° {first + 1}.")
-            self.staged = []
-            with transaction.atomic():
-                pending = self.dispatch(item, outcome)
-            self.commit_staged()
+            pending = self.in_transaction(item, outcome)
         except ParentNotYet:
             if not self.final_pass:
                 return True
@@ -391,21 +399,54 @@ class PloneImporter:
         except ItemError as error:
             self.fail(outcome, str(error))
             return False
-        except (ValidationError, ValueError, TypeError, KeyError, OSError) as error:
+        except (ValidationError, ValueError, TypeError, KeyError, OSError, DataError) as error:
             self.fail(outcome, f"Élément refusé : {_error_text(error)}")
             return False
-        earlier = self.outcomes.get(index)
-        if earlier is not None and earlier.status == "created" and outcome.status == "updated":
+        except IntegrityError as error:
+            self.fail(outcome, f"Élément refusé par la base de données : {error}")
+            return False
+        earlier = self.pending_status.pop(index, None)
+        if earlier == "created" and outcome.status == "updated":
             outcome.status, outcome.changes = "created", []  # created, then its links completed
-        self.outcomes[index] = outcome
-        return pending and not self.final_pass
+        self.outcomes.add(outcome)
+        self.deferred.item_committed()
+        if pending and not self.final_pass:
+            self.pending_status[index] = outcome.status
+            return True
+        return False
+
+    def in_transaction(self, item: dict, outcome: Outcome, retry: bool = True) -> bool:
+        """The item's transaction; what the importer keeps in memory about it (mappings, the
+        tree, tags, locales) is kept only once it is committed."""
+        self.staged, self.on_commit = [], []
+        try:
+            with transaction.atomic():
+                pending = self.dispatch(item, outcome)
+        except IntegrityError:
+            # The tree in memory may be stale (a page added meanwhile took the next path):
+            # read it again and try once more.
+            self.tree.clear()
+            if not retry:
+                raise
+            outcome.changes, outcome.warnings = [], []
+            return self.in_transaction(item, outcome, retry=False)
+        except ParentNotYet:
+            raise  # nothing was written
+        except BaseException:
+            self.tree.clear()  # a page added then rolled back: forget what was read meanwhile
+            raise
+        self.commit_staged()
+        for remember in self.on_commit:
+            remember()
+        return pending
 
     def fail(self, outcome: Outcome, message: str):
         outcome.status = "failed"
         outcome.message = message
         if outcome.uid:
             self.failed_uids.add(outcome.uid)
-        self.outcomes[outcome.index] = outcome
+        self.pending_status.pop(outcome.index, None)
+        self.outcomes.add(outcome)
 
     def dispatch(self, item: dict, outcome: Outcome) -> bool:
         portal_type = outcome.portal_type
@@ -418,7 +459,7 @@ class PloneImporter:
         elif portal_type == "Plone Site":
             outcome.status = "skipped"
             outcome.message = "Racine du site Plone : la page d'accueil du site est gardée."
-        elif outcome.uid in self.default_page_of and portal_type in TEXT_TYPES:
+        elif portal_type in TEXT_TYPES and self.registry.folder_of(outcome.uid):
             return self.merge_default_page(item, outcome)
         elif portal_type in PAGE_TYPES:
             return self.import_page(item, outcome)
@@ -434,26 +475,36 @@ class PloneImporter:
 
     def import_page(self, item: dict, outcome: Outcome) -> bool:
         model = PAGE_TYPES[outcome.portal_type]
-        parent = self.parent_page(item, outcome)
+        slot = self.parent_slot(item, outcome)
         mapping = self.mapping(outcome.uid)
         digest = checksum(item)
+        if (
+            mapping is not None
+            and mapping.model is Page
+            and mapping.checksum == digest
+            and slot.has_child(mapping.object_id)
+        ):  # unchanged, and still there: not even read
+            outcome.status = "unchanged"
+            outcome.object = f"page {mapping.object_id}"
+            return False
         page = self.mapped_object(mapping)
         if page is not None and not isinstance(page, model):
             raise ItemError(
                 f"Déjà importé comme {page._meta.verbose_name} : son type a changé dans Plone."
             )
-        if page is not None and mapping.checksum == digest and self.is_child(page, parent):
+        if page is not None and mapping.checksum == digest and self.is_child(page, slot):
             outcome.status = "unchanged"
             outcome.object = f"page {page.pk}"
             return False
         values, pending = self.page_values(item, model, outcome)
-        if parent == self.to_sort:  # never public until an editor has found its place
-            values.update(live=False, has_unpublished_changes=True)
+        if self.to_sort is not None and slot.page.pk == self.to_sort.pk:
+            values.update(live=False, has_unpublished_changes=True)  # until an editor files it
         if page is None:
             page = model(**values)
-            page.slug = self.free_slug(parent, page.slug)
-            parent.add_child(instance=page)
+            self.tree.add_child(slot, page, self.on_commit)
+            self.on_commit.append(lambda: self.deferred.page_created(page))
             outcome.status = "created"
+            self.set_tags(page, item, outcome, created=True)
         else:
             outcome.changes = [
                 name for name, value in values.items() if _differs(page, name, value)
@@ -462,16 +513,19 @@ class PloneImporter:
                 setattr(page, name, values[name])
             if outcome.changes:
                 if "slug" in outcome.changes:
-                    page.slug = self.free_slug(parent, page.slug, exclude=page)
+                    page.slug = slot.free_slug(page.slug, exclude=page.pk)
+                    self.on_commit.append(self.tree.clear)
                 page.save()
+            self.set_tags(page, item, outcome, created=False)
             outcome.status = "updated" if outcome.changes else "unchanged"
-            if not self.is_child(page, parent):
-                page.slug = self.free_slug(parent, page.slug, exclude=page)
+            if not self.is_child(page, slot):
+                page.slug = slot.free_slug(page.slug)
                 page.save(update_fields=["slug"])
-                page.move(parent, pos="last-child")
+                page.move(slot.page, pos="last-child")
                 page.refresh_from_db()
+                self.on_commit.append(self.tree.clear)
                 outcome.status = "moved"
-        self.private(page, item)
+        self.private(page, item, created=outcome.status == "created")
         self.remember(item, outcome, page, "" if pending else digest)
         self.page_redirects(outcome.path, page)
         outcome.object = f"page {page.pk}"
@@ -509,7 +563,7 @@ class PloneImporter:
         body, pending = self.body(item, outcome)
         if model is IndexPage:
             values["intro"] = description
-            if outcome.uid not in self.default_pages:  # otherwise its default page gives it
+            if not self.registry.has_default_page(outcome.uid):  # else its default page gives it
                 values["body"] = body
             if outcome.portal_type == "Collection":
                 outcome.warnings.append(COLLECTION_NOTE)
@@ -544,13 +598,91 @@ class PloneImporter:
                 intro=description,
                 body=body,
             )
-        if self.multilingual and item.get("language"):
-            values["locale"] = self.locale(item["language"])
+        locale = self.locale(item, outcome)
+        if locale is not None:
+            values["locale"] = locale
         return values, pending
 
     @property
     def multilingual(self) -> bool:
         return getattr(settings, "WAGTAIL_I18N_ENABLED", False)
+
+    def locale(self, item: dict, outcome: Outcome) -> Locale | None:
+        """The page's locale from the item's language, on a multilingual site; elsewhere the
+        language is ignored (and reported when it is not the site's)."""
+        language = str(item.get("language") or "").strip()
+        if not language:
+            return None
+        if not self.multilingual:
+            if _primary(language) != _primary(settings.LANGUAGE_CODE):
+                outcome.warnings.append(
+                    f"Langue « {language} » ignorée : le site n'est pas multilingue "
+                    "(WAGTAIL_I18N_ENABLED)."
+                )
+            return None
+        try:
+            code = get_supported_content_language_variant(language)
+        except LookupError:
+            outcome.warnings.append(
+                f"Langue « {language} » absente des langues du site "
+                "(WAGTAIL_CONTENT_LANGUAGES) : page dans la langue de sa rubrique."
+            )
+            return None
+        if not self.locales:
+            self.locales = {locale.language_code: locale for locale in Locale.objects.all()}
+        locale = self.locales.get(code)
+        if locale is None:
+            locale = Locale.objects.create(language_code=code)
+            self.on_commit.append(lambda: self.locales.setdefault(code, locale))
+        return locale
+
+    def set_tags(self, page: Page, item: dict, outcome: Outcome, *, created: bool):
+        """Plone's subjects as the page's tags (added and removed as they change)."""
+        through = page._meta.get_field("tags").through
+        names = self.subjects(item, outcome)
+        current = (
+            {}
+            if created
+            else dict(
+                through.objects.filter(content_object_id=page.pk).values_list("tag__name", "pk")
+            )
+        )
+        if set(current) == set(names):
+            return
+        through.objects.filter(
+            pk__in=[pk for name, pk in current.items() if name not in names]
+        ).delete()
+        through.objects.bulk_create(
+            through(content_object_id=page.pk, tag_id=self.tag_id(name))
+            for name in names
+            if name not in current
+        )
+        if not created:
+            outcome.changes.append("tags")
+            self.deferred.touched(page)  # its references (tags are a child relation)
+
+    def subjects(self, item: dict, outcome: Outcome) -> list[str]:
+        subjects = item.get("subjects") or []
+        if isinstance(subjects, str):
+            subjects = [subjects]
+        if not isinstance(subjects, list):
+            raise ItemError("Mots-clés illisibles (subjects n'est pas une liste).")
+        names: dict[str, str] = {}  # lower case → as written (the first one)
+        for subject in subjects:
+            name = " ".join(str(subject).split())
+            if len(name) > TAG_LENGTH:
+                outcome.warnings.append(f"Mot-clé tronqué à {TAG_LENGTH} caractères : {name}.")
+                name = name[:TAG_LENGTH].rstrip()
+            if name:
+                names.setdefault(name.lower(), name)
+        return list(names.values())
+
+    def tag_id(self, name: str) -> int:
+        tag_id = self.tag_ids.get(name)
+        if tag_id is None:
+            tag_id = Tag.objects.get_or_create(name=name)[0].pk
+            self.on_commit.append(lambda: self.tag_ids.setdefault(name, tag_id))
+        return tag_id
 
     def body(self, item: dict, outcome: Outcome) -> tuple[list[dict], bool]:
         text = item.get("text")
@@ -571,14 +703,14 @@ class PloneImporter:
 
     def merge_default_page(self, item: dict, outcome: Outcome) -> bool:
         """A folder's default page: its text becomes the folder's introduction."""
-        folder_uid = self.default_page_of[outcome.uid]
+        folder_uid = self.registry.folder_of(outcome.uid)
         if folder_uid == SITE_ROOT_UID:
             page = self.root
         else:
             page = self.mapped_object(self.mapping(folder_uid))
             if page is None:
                 if (
-                    folder_uid in self.known_uids
+                    self.registry.in_export(folder_uid)
                     and folder_uid not in self.failed_uids
                     and not self.final_pass
                 ):
@@ -608,24 +740,30 @@ class PloneImporter:
         outcome.object = f"page {page.pk}"
         return pending
 
-    def parent_page(self, item: dict, outcome: Outcome) -> Page:
+    def parent_slot(self, item: dict, outcome: Outcome) -> Slot:
+        """The page the item goes under (from the tree in memory)."""
         parent = item.get("parent") or {}
         uid = parent.get("UID")
         if parent.get("@type") == "Plone Site" or not parent:
-            return self.root
+            return self.root_slot()
         known = self.mapping(uid)
-        page = None
         if known is not None and known.model is Page:
-            page = Page.objects.filter(pk=known.object_id).first()
-        if page is not None:
-            return page
-        if uid in self.known_uids and uid not in self.failed_uids and not self.final_pass:
+            slot = self.tree.slot(known.object_id)
+            if slot is not None:
+                return slot
+        if self.registry.in_export(uid) and uid not in self.failed_uids and not self.final_pass:
             raise ParentNotYet
         outcome.warnings.append(
             f"Parent introuvable ({parent.get('@id') or uid}) : "
             f"page rangée sous « {TO_SORT_TITLE} »."
         )
-        return self.to_sort_page()
+        return self.tree.slot(self.to_sort_page().pk)
+
+    def root_slot(self) -> Slot:
+        slot = self.tree.slot(self.root.pk)
+        if slot is None:
+            raise ItemError("La page sous laquelle importer a été supprimée.")
+        return slot
 
     def to_sort_page(self) -> Page:
         if self.to_sort is None or not Page.objects.filter(pk=self.to_sort.pk).exists():
@@ -639,37 +777,23 @@ class PloneImporter:
                     has_unpublished_changes=True,
                     show_in_menus=False,
                 )
-                self.root.add_child(instance=existing)
+                self.tree.add_child(self.root_slot(), existing, self.on_commit)
+                self.on_commit.append(lambda: self.deferred.page_created(existing))
             self.to_sort = existing
         return self.to_sort
 
-    def is_child(self, page: Page, parent: Page) -> bool:
+    def is_child(self, page: Page, slot: Slot) -> bool:
+        parent = slot.page
         return page.path[: -page.steplen] == parent.path and page.depth == parent.depth + 1
 
-    def free_slug(self, parent: Page, slug: str, exclude: Page | None = None) -> str:
-        siblings = Page.objects.child_of(parent)
-        if exclude is not None:
-            siblings = siblings.exclude(pk=exclude.pk)
-        taken = set(siblings.filter(slug__startswith=slug).values_list("slug", flat=True))
-        candidate, number = slug, 2
-        while candidate in taken:
-            candidate = f"{slug}-{number}"
-            number += 1
-        return candidate
-
-    def private(self, page: Page, item: dict):
+    def private(self, page: Page, item: dict, created: bool):
         """A private Plone item is never public: signed-in users only, even once published."""
         if item.get("review_state") != "private":
             return
-        if not PageViewRestriction.objects.filter(page=page).exists():
+        if created or not PageViewRestriction.objects.filter(page=page).exists():
             PageViewRestriction.objects.create(
                 page=page, restriction_type=PageViewRestriction.LOGIN
             )
-
-    def locale(self, language: str):
-        from wagtail.models import Locale
-
-        return Locale.objects.get_or_create(language_code=language)[0]
 
     # Images, documents, links --------------------------------------------------------------
 
@@ -700,7 +824,9 @@ class PloneImporter:
                 outcome.status = "unchanged"
                 outcome.object = f"image {image.pk}"
             return image
-        data, filename = self.file_data(value, outcome)
+        data, filename = self.file_data(
+            value, outcome, limit=getattr(settings, "WAGTAILIMAGES_MAX_UPLOAD_SIZE", None)
+        )
         try:
             with PILImage.open(io.BytesIO(data)) as picture:
                 picture_format = picture.format
@@ -737,7 +863,11 @@ class PloneImporter:
         if document is not None and mapping.checksum == digest:
             outcome.status = "unchanged"
         else:
-            data, filename = self.file_data(item.get("file"), outcome)
+            data, filename = self.file_data(
+                item.get("file"),
+                outcome,
+                limit=getattr(settings, "WAGTAILDOCS_MAX_UPLOAD_SIZE", None),
+            )
             created = document is None
             if created:
                 document = Document(collection=self.image_collection)
@@ -751,8 +881,9 @@ class PloneImporter:
         outcome.object = f"document {document.pk}"
         self.media_redirects(outcome.path, document.url, image=False)
 
-    def file_data(self, value, outcome: Outcome) -> tuple[bytes, str]:
-        """The bytes of a file or image field: base64 data, a blob path, or a download URL."""
+    def file_data(self, value, outcome: Outcome, limit: int | None) -> tuple[bytes, str]:
+        """The bytes of a file or image field: base64 data, a blob path, or a download URL (no
+        larger than ``limit``, the size the admin accepts for an upload)."""
         if not isinstance(value, dict):
             raise ItemError("Fichier absent de l'export (champ image ou file vide).")
         filename = (
@@ -773,7 +904,7 @@ class PloneImporter:
         elif value.get("blob_path"):
             data = self.blob(str(value["blob_path"]), filename)
         elif value.get("download"):
-            data = self.fetch(str(value["download"]), filename)
+            data = self.fetch(str(value["download"]), filename, limit)
         else:
             raise ItemError(f"Ni données, ni blob_path, ni adresse pour « {filename} ».")
         if not data:
@@ -794,7 +925,7 @@ class PloneImporter:
             raise ItemError(f"Blob introuvable : {blob_path}.")
         return path.read_bytes()
 
-    def fetch(self, url: str, filename: str) -> bytes:
+    def fetch(self, url: str, filename: str, limit: int | None) -> bytes:
         if not self.download:
             raise ItemError(
                 f"« {filename} » n'est exporté que par son adresse ({url}) : exportez les fichiers "
@@ -802,11 +933,21 @@ class PloneImporter:
             )
         if urlsplit(url).scheme not in ("http", "https"):
             raise ItemError(f"Adresse de téléchargement refusée : {url}.")
+        too_large = ItemError(
+            f"« {filename} » dépasse la taille acceptée pour un envoi "
+            f"({filesizeformat(limit)}) : non téléchargé ({url})."
+        )
         try:
             with urllib.request.urlopen(url, timeout=30) as response:
-                return response.read()
+                length = response.headers.get("Content-Length", "")
+                if limit and length.isdigit() and int(length) > limit:
+                    raise too_large
+                data = response.read(limit + 1 if limit else -1)
         except OSError as error:
             raise ItemError(f"Téléchargement impossible : {url} ({error}).") from error
+        if limit and len(data) > limit:
+            raise too_large
+        return data
 
     def import_link(self, item: dict, outcome: Outcome):
         remote = str(item.get("remoteUrl") or "").strip()
@@ -884,25 +1025,17 @@ class PloneImporter:
         wanted = {old for old in (self.redirect_path(path) for path in paths) if old}
         if not wanted:
             return
-        existing = {r.old_path: r for r in Redirect.objects.filter(old_path__in=wanted, site=None)}
-        stale = [
-            r for r in existing.values() if r.redirect_page_id != page_id or r.redirect_link != link
-        ]
-        for redirect in stale:
-            redirect.redirect_page_id, redirect.redirect_link = page_id, link
-        if stale:
-            Redirect.objects.bulk_update(stale, ["redirect_page", "redirect_link"])
-        Redirect.objects.bulk_create(
-            [
-                Redirect(old_path=old, site=None, redirect_page_id=page_id, redirect_link=link)
-                for old in sorted(wanted - set(existing))
-            ]
-        )
-        self.summary.redirects += len(wanted) - len(existing)
+        wanted = sorted(wanted)
+        created = insert_missing_redirects(wanted, page_id=page_id, link=link)
+        if created < len(wanted):  # some were there already: they lead here now
+            Redirect.objects.filter(old_path__in=wanted, site=None).exclude(
+                redirect_page_id=page_id, redirect_link=link
+            ).update(redirect_page_id=page_id, redirect_link=link)
+        self.summary.redirects += created
 
-    def import_redirects(self, redirects: dict[str, str]):
+    def import_redirects(self):
         """collective.exportimport's redirects: old Plone path → the item now at the new path."""
-        for old, new in redirects.items():
+        for old, new in self.export.redirect_entries():
             old_path = self.strip_site(urlsplit(old).path)
             target = self.by_path(self.strip_site(urlsplit(new).path))
             if target is None:
@@ -926,22 +1059,32 @@ class PloneImporter:
 
     def reorder(self):
         """Put the imported siblings in their Plone order (``ordering.json``)."""
-        if not self.ordering:
+        if not self.registry.has_ordering():
             return
-        page_type = self.content_types[Page]
-        parents: dict[str, list[tuple[int, str]]] = {}
-        mappings = PloneItem.objects.filter(
-            content_type=page_type, uid__in=list(self.ordering)
-        ).values_list("uid", "object_id")
-        page_of = dict(mappings)
-        for page in Page.objects.filter(pk__in=page_of.values()).only("path", "depth"):
-            parents.setdefault(page.path[: -page.steplen], []).append((page.pk, page.path))
-        order_of = {page_id: self.ordering[uid] for uid, page_id in page_of.items()}
-        for parent_path, children in parents.items():
+        pages = PloneItem.objects.filter(content_type=self.content_types[Page]).values_list(
+            "uid", "object_id"
+        )
+
+        def positions():
+            for uid, page_id in pages.iterator(chunk_size=2000):
+                position = self.registry.position(uid)
+                if position is not None:
+                    yield page_id, position
+
+        def placed():
+            for chunk in batched(positions()):
+                position_of = dict(chunk)
+                paths = Page.objects.filter(pk__in=position_of).values_list("pk", "path")
+                for page_id, path in paths:
+                    yield page_id, path[: -Page.steplen], path, position_of[page_id]
+
+        self.registry.place(placed())
+        for parent_path, children in self.registry.siblings():
             if len(children) < 2:
                 continue
-            current = [page_id for page_id, _path in sorted(children, key=lambda c: c[1])]
-            wanted = sorted(current, key=lambda page_id: order_of[page_id])
+            current = [page_id for _path, page_id, _position in children]  # in path order
+            position_of = {page_id: position for _path, page_id, position in children}
+            wanted = sorted(current, key=lambda page_id: position_of[page_id])
             if current == wanted:
                 continue
             with transaction.atomic():
@@ -949,24 +1092,28 @@ class PloneImporter:
                 for page_id in wanted:
                     Page.objects.get(pk=page_id).move(parent, pos="last-child")
             self.summary.reordered += 1
+        self.tree.clear()
 
     # Mapping -------------------------------------------------------------------------------
 
     def load_mappings(self):
-        """What earlier runs imported, by UID and by path (one query, then kept in memory)."""
-        self.known: dict[str, Known] = {}
-        self.uid_of_path: dict[str, str] = {}
-        rows = PloneItem.objects.values_list(
-            "pk", "uid", "content_type_id", "object_id", "checksum", "path"
-        )
-        for pk, uid, content_type_id, object_id, digest, path in rows.iterator():
-            model = ContentType.objects.get_for_id(content_type_id).model_class()
-            self.known[uid] = Known(pk, model, object_id, digest, path)
-            self.uid_of_path.setdefault(path, uid)
+        """What earlier runs imported, by UID and by path (streamed into the registry)."""
+
+        def rows():
+            mappings = PloneItem.objects.values_list(
+                "pk", "uid", "content_type_id", "object_id", "checksum", "path"
+            )
+            for pk, uid, content_type_id, object_id, digest, path in mappings.iterator(
+                chunk_size=2000
+            ):
+                model = ContentType.objects.get_for_id(content_type_id).model_class()
+                yield uid, Known(pk, model, object_id, digest, path)
+
+        self.registry.add_known(rows())
         self.staged: list[tuple[str, Known]] = []
 
     def mapping(self, uid: str | None) -> "Known | None":
-        return self.known.get(uid) if uid else None
+        return self.registry.known(uid)
 
     def mapped_object(self, known: "Known | None"):
         if known is None:
@@ -976,7 +1123,7 @@ class PloneImporter:
         return known.model.objects.filter(pk=known.object_id).first()
 
     def by_path(self, path: str) -> "Known | None":
-        return self.mapping(self.uid_of_path.get(path))
+        return self.mapping(self.registry.uid_at(path))
 
     def remember(self, item, outcome: Outcome, obj, digest: str, key: str | None = None):
         """Record what the item became; kept in memory once the item's transaction succeeds."""
@@ -989,7 +1136,7 @@ class PloneImporter:
             "object_id": obj.pk,
             "checksum": digest,
         }
-        known = self.known.get(uid)
+        known = self.registry.known(uid)
         if known is not None and known.pk is not None:
             PloneItem.objects.filter(pk=known.pk).update(**values)
             pk = known.pk
@@ -998,9 +1145,8 @@ class PloneImporter:
         self.staged.append((uid, Known(pk, model, obj.pk, digest, values["path"])))
 
     def commit_staged(self):
-        for uid, known in self.staged:
-            self.known[uid] = known
-            self.uid_of_path.setdefault(known.path, uid)
+        if self.staged:
+            self.registry.add_known(self.staged)
         self.staged = []
 
     def _collection(self) -> Collection:
@@ -1040,7 +1186,11 @@ class ItemResolver:
         if match:
             uid = match.group(1)
             target = importer.mapping(uid)
-            if target is None and uid in importer.known_uids and uid not in importer.failed_uids:
+            if (
+                target is None
+                and importer.registry.in_export(uid)
+                and uid not in importer.failed_uids
+            ):
                 return PENDING
             return target if target is not None else False
         if not parts.path:
@@ -1055,7 +1205,7 @@ class ItemResolver:
             target = importer.by_path(candidate)
             if target is not None:
                 return target
-        if any(candidate in importer.known_paths for candidate in candidates):
+        if any(importer.registry.has_path(candidate) for candidate in candidates):
             return PENDING
         return False
 
@@ -1103,6 +1253,10 @@ def _differs(page, name: str, value) -> bool:
     if hasattr(current, "pk") or hasattr(value, "pk"):
         return getattr(current, "pk", None) != getattr(value, "pk", None)
     return current != value
+
+
+def _primary(language: str) -> str:
+    return language.replace("_", "-").split("-")[0].lower()
 
 
 def _error_text(error: Exception) -> str:

@@ -8,19 +8,29 @@ redirects, as collective.exportimport writes them (``Plone.json``, ``export_*.js
 """
 
 import base64
+import functools
+import http.server
 import json
 import shutil
+import threading
 from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
+from taggit.models import Tag
 from wagtail.contrib.redirects.models import Redirect
 from wagtail.documents import get_document_model
 from wagtail.images import get_image_model
-from wagtail.models import Page, PageViewRestriction
+from wagtail.models import Locale, Page, PageLogEntry, PageViewRestriction, ReferenceIndex
 
-from cms.models import EventPage, IndexPage, NewsPage, PloneItem, StandardPage
+from cms.models import EventPage, IndexPage, NewsPage, PloneItem, StandardPage, StandardPageTag
+from cms.plone import bulk
+from cms.plone.export import Export
 from cms.plone.html import HtmlConverter, embed_url
+from cms.plone.importer import PloneImporter
+from tests.factories import UserFactory
+from tests.utils import login
 
 FIXTURE = Path(__file__).parent / "fixtures" / "plone"
 SITE = "http://localhost:8080/Plone"
@@ -411,6 +421,24 @@ def test_malformed_json_imports_nothing(tmp_path, home):
     assert counts() == before
 
 
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("export_redirects.json", '{"/a": "/b", ', "n'est pas un JSON valide"),
+        ("export_redirects.json", '["/a", "/b"]', "un objet {ancien chemin: nouveau} est attendu"),
+        ("export_ordering.json", '{"uuid": "x"}', "une liste est attendue"),
+        ("export_defaultpages.json", "[{", "n'est pas un JSON valide"),
+    ],
+)
+def test_a_malformed_side_export_imports_nothing(export, tmp_path, home, name, content, message):
+    (export / name).write_text(content)
+    before = counts()
+    _report, _output, error = run(export, tmp_path)
+    assert f"{name} " in error
+    assert message in error
+    assert counts() == before
+
+
 def test_a_missing_export_is_a_clear_error(tmp_path, home):
     _report, _output, error = run(tmp_path / "nulle-part", tmp_path)
     assert "Aucun fichier ni dossier" in error
@@ -523,3 +551,306 @@ def test_imported_pages_are_served_and_events_are_in_the_api(imported, client):
     assert "CHRS d&#x27;Amiens" in listing or "CHRS d'Amiens" in listing
     assert client.get(page("chrs-amiens").url).status_code == 200
     assert client.get(page("projet-interne").url).status_code == 404
+
+
+# The tree and Wagtail's bookkeeping ---------------------------------------------------------
+
+
+def tree_problems() -> tuple:
+    """treebeard's own check: bad paths, orphans, wrong depths, wrong numbers of children."""
+    return tuple(tuple(sorted(map(str, ids))) for ids in Page.find_problems())
+
+
+@pytest.mark.parametrize("flush_every", [1000, 3])
+def test_search_references_and_history_follow_the_import(
+    export, tmp_path, home, client, monkeypatch, flush_every
+):
+    """Wagtail's bookkeeping, done in bulk after the items' transactions (at the end, or every
+    few items on a long import), is the same as if each page had been saved in the admin."""
+    monkeypatch.setattr(bulk, "FLUSH_EVERY", flush_every)
+    run(export, tmp_path)
+    assert tree_problems() == ((), (), (), (), ())
+    history = page("histoire")
+    chrs = page("chrs-amiens")
+    # The search index: the page is found by a word of its body.
+    assert history.pk in [p.pk for p in Page.objects.live().search("Ouverture")]
+    assert chrs.pk in [p.pk for p in Page.objects.live().search("Amiens")]
+    # The reference index: the history page links to the CHRS page, shows an image, links a file.
+    facade = get_image_model().objects.get(title="Façade du CHRS d'Amiens")
+    leaflet = get_document_model().objects.get(title="Plaquette de présentation")
+    for target in (chrs, facade, leaflet):
+        sources = ReferenceIndex.get_references_to(target).values_list("object_id", flat=True)
+        assert str(history.pk) in sources, target
+    # The history: a "created" entry per page, never two.
+    created = PageLogEntry.objects.filter(action="wagtail.create")
+    assert created.filter(page=history).count() == 1
+    assert created.filter(page=chrs).count() == 1
+    run(export, tmp_path)
+    assert created.filter(page=history).count() == 1
+    # The admin edits an imported page (it has no revision yet).
+    login(client, UserFactory(is_superuser=True, is_staff=True))
+    assert client.get(f"/admin/pages/{history.pk}/edit/").status_code == 200
+
+
+def test_a_page_added_by_someone_else_meanwhile_is_not_overwritten(tmp_path, home):
+    """The import keeps the tree in memory; a page added meanwhile under the same parent takes
+    the path the import would have given next: the item is tried again, with the tree read
+    again, and nothing is lost."""
+    items = [item(name, UID=uid * 32) for name, uid in (("un", "a"), ("deux", "b"), ("trois", "c"))]
+    folder = write(tmp_path, items)
+    added = []
+
+    def progress(phase, _count):
+        if phase == "" and not added and PloneItem.objects.filter(uid="a" * 32).exists():
+            added.append(StandardPage(title="Ajoutée par une éditrice", slug="ajoutee"))
+            Page.objects.get(pk=home.pk).add_child(instance=added[0])
+
+    summary = PloneImporter(Export.locate(folder), home, progress=progress).run(lambda _o: None)
+    assert summary.counts == {"created": 3}
+    children = Page.objects.get(pk=home.pk).get_children()
+    assert [p.slug for p in children][-4:] == ["un", "ajoutee", "deux", "trois"]
+    assert tree_problems() == ((), (), (), (), ())
+
+
+def test_new_pages_are_validated_as_wagtail_would(tmp_path, home):
+    """A live page is validated whole (its model's clean() too), a draft only for its title, as
+    Wagtail's own save does; a refused page leaves nothing behind."""
+    event = {"start": "2020-03-14T17:00:00+01:00", "end": "2020-03-14T09:00:00+01:00"}
+    items = [
+        item("a-l-envers", "Event", UID="a" * 32, **event),
+        item("brouillon-a-l-envers", "Event", UID="b" * 32, review_state="visible", **event),
+    ]
+    before = counts()
+    report, _output, error = run(write(tmp_path, items), tmp_path)
+    outcomes = by_path(report)
+    assert "1 élément(s) en échec" in error
+    assert outcomes["/a-l-envers"]["status"] == "failed"
+    assert "La fin ne peut pas précéder le début." in outcomes["/a-l-envers"]["message"]
+    assert outcomes["/brouillon-a-l-envers"]["status"] == "created"
+    assert not page("brouillon-a-l-envers").live
+    assert counts()[0] == before[0] + 1
+    assert tree_problems() == ((), (), (), (), ())
+
+
+def test_an_existing_redirect_at_an_old_address_is_pointed_at_the_import(tmp_path, home):
+    Redirect.objects.create(old_path="/une-page/view", redirect_link="https://ailleurs.example")
+    report, _output, _error = run(write(tmp_path, [item("une-page")]), tmp_path)
+    redirect = Redirect.objects.get(old_path="/une-page/view")
+    assert redirect.redirect_page_id == page("une-page").pk
+    assert redirect.redirect_link == ""
+    assert report["summary"]["redirects_created"] == 0  # it was there already
+
+
+def test_the_benchmark_imports_then_leaves_nothing_behind(home):
+    from io import StringIO
+
+    before = (*counts(), Tag.objects.count(), Page.objects.get(pk=home.pk).numchild)
+    out = StringIO()
+    call_command("benchmark_plone_import", "--items", "40", stdout=out)
+    assert "40 éléments" in out.getvalue()
+    assert "éléments/s" in out.getvalue()
+    assert "par élément" in out.getvalue()
+    assert "Mémoire : pic du processus" in out.getvalue()
+    assert (*counts(), Tag.objects.count(), Page.objects.get(pk=home.pk).numchild) == before
+    with connection.cursor() as cursor:  # the session's commits wait for the disk again
+        cursor.execute("SHOW synchronous_commit")
+        assert cursor.fetchone() == ("on",)
+
+
+# Subjects, languages --------------------------------------------------------------------------
+
+
+def set_subjects(export, plone_id, subjects):
+    content = json.loads((export / "Plone.json").read_text())
+    for entry in content:
+        if entry["id"] == plone_id:
+            entry["subjects"] = subjects
+    (export / "Plone.json").write_text(json.dumps(content))
+
+
+def test_subjects_become_tags_shown_by_the_api(imported, client):
+    chrs = page("chrs-amiens")
+    assert sorted(chrs.tags.names()) == ["Amiens", "CHRS"]
+    assert sorted(page("histoire").tags.names()) == ["Association", "Histoire"]
+    assert list(page("inauguration-ilot-gourmand").tags.names()) == ["Insertion"]
+    assert not page("forum-reinsertion-2020").tags.exists()
+    data = client.get(f"/api/v3/pages/{chrs.pk}/").json()
+    assert sorted(data["tags"]) == ["Amiens", "CHRS"]
+    news = page("inauguration-ilot-gourmand")
+    assert client.get(f"/api/v3/pages/{news.pk}/").json()["tags"] == ["Insertion"]
+    listing = client.get("/api/v3/pages/", {"type": "cms.StandardPage", "tags": "CHRS"}).json()
+    assert [p["id"] for p in listing["items"]] == [chrs.pk]
+
+
+def test_subjects_again_change_nothing_and_changed_subjects_change_the_tags(
+    imported, export, tmp_path
+):
+    def tagging():
+        return StandardPageTag.objects.count(), Tag.objects.count()
+
+    before = tagging()
+    report, _output, _error = run(export, tmp_path)
+    assert by_path(report)["/nos-etablissements/chrs-amiens"]["status"] == "unchanged"
+    assert tagging() == before
+
+    # The same subjects, once more and in another order, with blanks: the same tags.
+    set_subjects(export, "histoire", ["Histoire", " Association ", "histoire", ""])
+    report, _output, _error = run(export, tmp_path)
+    assert by_path(report)["/association/histoire"]["status"] == "unchanged"
+    assert sorted(page("histoire").tags.names()) == ["Association", "Histoire"]
+
+    # One subject removed, one added: only the tags change.
+    set_subjects(export, "chrs-amiens", ["CHRS", "Hébergement d'urgence"])
+    report, _output, _error = run(export, tmp_path)
+    outcome = by_path(report)["/nos-etablissements/chrs-amiens"]
+    assert (outcome["status"], outcome["changes"]) == ("updated", ["tags"])
+    assert sorted(page("chrs-amiens").tags.names()) == ["CHRS", "Hébergement d'urgence"]
+    assert StandardPageTag.objects.count() == before[0]
+    report, _output, _error = run(export, tmp_path)
+    assert by_path(report)["/nos-etablissements/chrs-amiens"]["status"] == "unchanged"
+
+    # No subjects any more: no tags.
+    set_subjects(export, "chrs-amiens", [])
+    run(export, tmp_path)
+    assert not page("chrs-amiens").tags.exists()
+
+
+MULTILINGUAL = [("fr", "Français"), ("en", "English")]
+
+
+def test_languages_become_locales_on_a_multilingual_site(tmp_path, home, settings):
+    settings.WAGTAIL_I18N_ENABLED = True
+    settings.LANGUAGES = settings.WAGTAIL_CONTENT_LANGUAGES = MULTILINGUAL
+    items = [
+        item("bonjour", language="fr"),
+        item("hello", language="en-gb"),
+        item("hallo", language="de"),
+        item("sans-langue", language=""),
+    ]
+    assert not Locale.objects.filter(language_code="en").exists()
+    report, _output, error = run(write(tmp_path, items), tmp_path)
+    assert error == ""
+    outcomes = by_path(report)
+    assert page("hello").locale.language_code == "en"  # the Locale is created once
+    assert page("bonjour").locale.language_code == "fr"
+    assert page("sans-langue").locale.language_code == "fr"  # its parent's
+    assert page("hallo").locale.language_code == "fr"
+    assert "Langue « de » absente des langues du site" in outcomes["/hallo"]["warnings"][0]
+    assert "warnings" not in outcomes["/hello"]
+    locales = Locale.objects.count()
+    report, _output, _error = run(write(tmp_path, items), tmp_path)
+    assert {i["status"] for i in report["items"]} == {"unchanged"}
+    assert Locale.objects.count() == locales
+
+    # A page whose language changed in Plone changes locale.
+    items[1]["language"] = "fr"
+    report, _output, _error = run(write(tmp_path, items), tmp_path)
+    assert by_path(report)["/hello"]["changes"] == ["locale"]
+    assert page("hello").locale.language_code == "fr"
+
+
+def test_languages_are_ignored_and_reported_on_a_monolingual_site(tmp_path, home, settings):
+    settings.WAGTAIL_I18N_ENABLED = False
+    items = [item("bonjour", language="fr-fr"), item("hello", language="en")]
+    report, _output, error = run(write(tmp_path, items), tmp_path)
+    assert error == ""
+    outcomes = by_path(report)
+    assert page("hello").locale.language_code == page("bonjour").locale.language_code == "fr"
+    assert outcomes["/hello"]["status"] == "created"
+    assert outcomes["/hello"]["warnings"] == [
+        "Langue « en » ignorée : le site n'est pas multilingue (WAGTAIL_I18N_ENABLED)."
+    ]
+    assert "warnings" not in outcomes["/bonjour"]  # the site's own language: nothing to say
+    assert not Locale.objects.filter(language_code="en").exists()
+
+
+# Files by their address (--download) ----------------------------------------------------------
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    requests: list[str] = []
+
+    def do_GET(self):
+        QuietHandler.requests.append(self.path)
+        super().do_GET()
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def web(tmp_path):
+    """A real HTTP server, in a thread, serving a folder: (folder, its address)."""
+    folder = tmp_path / "www"
+    folder.mkdir()
+    QuietHandler.requests = []
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(folder))
+    )
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield folder, f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+    thread.join()
+
+
+def downloads(address: str) -> list[dict]:
+    def media(name, portal_type, uid, url):
+        field = "image" if portal_type == "Image" else "file"
+        return item(name, portal_type, UID=uid * 32, **{field: {"filename": name, "download": url}})
+
+    return [
+        media("photo.png", "Image", "a", f"{address}/photo.png"),
+        media("rapport.pdf", "File", "b", f"{address}/rapport.pdf"),
+        media("absente.png", "Image", "c", f"{address}/absente.png"),
+        media("texte.png", "Image", "d", f"{address}/texte.png"),
+        media("lourd.pdf", "File", "e", f"{address}/lourd.pdf"),
+        media("local.pdf", "File", "f", "file:///etc/passwd"),
+    ]
+
+
+def test_files_given_by_address_are_downloaded_with_download(web, tmp_path, home, settings):
+    folder, address = web
+    (folder / "photo.png").write_bytes(base64.b64decode(PNG))
+    (folder / "rapport.pdf").write_bytes(b"%PDF-1.4 rapport")
+    (folder / "texte.png").write_text("ceci n'est pas une image")
+    (folder / "lourd.pdf").write_bytes(b"%PDF-1.4 " + b"0" * 4096)
+    settings.WAGTAILDOCS_MAX_UPLOAD_SIZE = 1024
+    report, _output, error = run(write(tmp_path, downloads(address)), tmp_path, "--download")
+    outcomes = by_path(report)
+    assert "4 élément(s) en échec" in error
+
+    assert outcomes["/photo.png"]["status"] == "created"
+    photo = get_image_model().objects.get(title="photo.png")
+    assert (photo.width, photo.height) == (1, 1)
+    assert outcomes["/rapport.pdf"]["status"] == "created"
+    assert get_document_model().objects.get().file.read() == b"%PDF-1.4 rapport"
+
+    assert "Téléchargement impossible" in outcomes["/absente.png"]["message"]
+    assert "404" in outcomes["/absente.png"]["message"]
+    assert "n'est pas une image lisible" in outcomes["/texte.png"]["message"]
+    assert (
+        "dépasse la taille acceptée pour un envoi (1,0\xa0Kio)"
+        in (outcomes["/lourd.pdf"]["message"])
+    )
+    assert "Adresse de téléchargement refusée" in outcomes["/local.pdf"]["message"]
+    assert sorted(QuietHandler.requests) == [
+        "/absente.png",
+        "/lourd.pdf",
+        "/photo.png",
+        "/rapport.pdf",
+        "/texte.png",
+    ]
+    assert get_image_model().objects.count() == 1
+    assert get_document_model().objects.count() == 1
+
+
+def test_files_given_by_address_are_not_fetched_without_download(web, tmp_path, home):
+    folder, address = web
+    (folder / "photo.png").write_bytes(base64.b64decode(PNG))
+    report, _output, error = run(write(tmp_path, downloads(address)[:1]), tmp_path)
+    assert "1 élément(s) en échec" in error
+    assert "relancez avec --download" in by_path(report)["/photo.png"]["message"]
+    assert QuietHandler.requests == []
+    assert not get_image_model().objects.exists()

@@ -2,7 +2,8 @@
 
 A generated export (``cms.plone.generator``) is really imported (each item committed in its own
 transaction, as ``import_plone`` does), under a draft page made for the purpose; everything it
-created (pages, images, redirects, Plone mappings) is deleted at the end.
+created (pages, images, redirects, tags, Plone mappings) is deleted at the end. Also printed:
+the SQL queries per item.
 """
 
 import logging
@@ -13,6 +14,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
+from django.db.models import Max
+from taggit.models import Tag
 from wagtail.contrib.redirects.models import Redirect
 from wagtail.images import get_image_model
 from wagtail.models import Page
@@ -48,6 +51,14 @@ class Command(BaseCommand):
             raise CommandError("Aucune page d'accueil : lancez d'abord les migrations.")
         root = IndexPage(title="Banc d'essai de l'import Plone", slug=PREFIX, live=False)
         home.add_child(instance=root)
+        last_tag = Tag.objects.aggregate(last=Max("pk"))["last"] or 0
+        queries = 0
+
+        def count(execute, *args):
+            nonlocal queries
+            queries += 1
+            return execute(*args)
+
         try:
             with tempfile.TemporaryDirectory() as directory:
                 folder = Path(directory)
@@ -56,20 +67,25 @@ class Command(BaseCommand):
                 rss_before = peak_rss_mib()
                 importer = PloneImporter(Export.locate(folder), root)
                 started = time.perf_counter()
-                summary = importer.run(lambda outcome: None)
+                with connection.execute_wrapper(count):
+                    summary = importer.run(lambda outcome: None)
                 elapsed = time.perf_counter() - started
             self.stdout.write(
                 f"{written} éléments ({size:.1f} Mio de JSON) importés en {elapsed:.1f} s : "
                 f"{written / elapsed:.0f} éléments/s. Résultats : {summary.counts}"
             )
             self.stdout.write(
+                f"Requêtes SQL : {queries} ({queries / written:.1f} par élément, sans compter "
+                "les débuts et fins de transaction)."
+            )
+            self.stdout.write(
                 f"Mémoire : pic du processus {peak_rss_mib():.0f} Mio "
                 f"(avant l'import : {rss_before:.0f} Mio)."
             )
         finally:
-            self.clean_up(root)
+            self.clean_up(root, last_tag)
 
-    def clean_up(self, root):
+    def clean_up(self, root, last_tag: int):
         mappings = PloneItem.objects.filter(path__startswith=f"/{PREFIX}-")
         image_type = PloneItem._meta.get_field("content_type").related_model.objects.get_for_model(
             get_image_model()
@@ -79,3 +95,4 @@ class Command(BaseCommand):
         Redirect.objects.filter(old_path__startswith=f"/{PREFIX}-").delete()
         mappings.delete()
         Page.objects.get(pk=root.pk).delete()
+        Tag.objects.filter(pk__gt=last_tag).delete()  # the generated subjects
