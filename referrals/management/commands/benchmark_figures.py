@@ -17,7 +17,7 @@ from wagtail.models import APIToken
 from accounts import security
 from accounts.models import InternalRole, Membership, Organisation
 from cms.models import referral_targets
-from referrals.benchmark import Rollback, partner
+from referrals.benchmark import Rollback, explain_slowest, partner
 from referrals.choices import Action, Status
 from referrals.models import Referral, ReferralEvent, Stay
 
@@ -59,13 +59,14 @@ class Command(BaseCommand):
         parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 100_000])
         parser.add_argument("--repeat", type=int, default=5)
         parser.add_argument(
-            "--slowest",
+            "--explain",
             type=int,
             default=0,
-            help="Print the N slowest SQL statements of each case's last request.",
+            metavar="K",
+            help="Print the K slowest SELECTs of each case with EXPLAIN ANALYZE.",
         )
 
-    def handle(self, *args, sizes, repeat, slowest, **options):
+    def handle(self, *args, sizes, repeat, explain, **options):
         if connection.vendor != "postgresql":
             raise CommandError("Ce banc d'essai demande PostgreSQL (DATABASE_URL).")
         targets = [page.pk for page in referral_targets()]
@@ -74,7 +75,7 @@ class Command(BaseCommand):
         for size in sizes:
             try:
                 with transaction.atomic():
-                    self.run(size, repeat, targets, slowest)
+                    self.run(size, repeat, targets, explain)
                     raise Rollback
             except Rollback:
                 pass
@@ -272,7 +273,7 @@ class Command(BaseCommand):
 
     # --- timings --------------------------------------------------------------------------------
 
-    def run(self, size, repeat, targets, slowest=0):
+    def run(self, size, repeat, targets, explain=0):
         senders = [partner() for _index in range(10)]
         start = time.perf_counter()
         self.build(size, targets, senders)
@@ -323,10 +324,8 @@ class Command(BaseCommand):
                 f"{label:<28} HTTP {response.status_code}  médiane {median:7.1f} ms"
                 f"  ({median / bare:4.1f} × SQL nu)  requêtes SQL {len(queries.captured_queries)}"
             )
-            ranked = sorted(queries.captured_queries, key=lambda q: -float(q["time"]))
-            for query in ranked[:slowest]:
-                milliseconds = float(query["time"]) * 1000
-                self.stdout.write(f"    {milliseconds:7.1f} ms  {query['sql'][:300]}")
+            if explain:
+                explain_slowest(self.stdout, queries.captured_queries, explain)
         self.stdout.write(f"{'SQL nu (GROUP BY)':<28}           médiane {bare:7.1f} ms")
 
     def bare_sql(self, repeat) -> float:
