@@ -31,12 +31,14 @@ For a period [start, end] (a calendar year by default), in local time (Europe/Pa
   (as `Stay.positive_exit`); the **measure** figures group the measures by `MEASURE_GROUPS`.
 
 Everything is computed in SQL: one statement for the decisions (the referrals first decided in
-the period, through the index on `fact_first_decision_at`, then grouped passes by
-establishment × month / referral type / organisation / partner kind / judicial situation, with
-PostgreSQL's `percentile_cont` for the delays), one for the flows (received, pending,
-withdrawn…), one for the stays; no event is read. Python only adds up the grouped rows, whose
-number depends on the vocabularies, never on the number of referrals. On SQLite (`make run`)
-the same SQL runs, and the percentiles are computed from the delays fetched."""
+the period, through the index on `fact_first_decision_at`, grouped at once by establishment ×
+month / referral type / organisation / judicial situation with GROUPING SETS, then PostgreSQL's
+`percentile_cont` for the delays), one for the flows (received, pending, withdrawn…), one for
+the stays (which keep what the figures need of the person: no referral is read); no event is
+read. The partner kind is added up from the organisations in Python, which otherwise only adds
+up the grouped rows, whose number depends on the vocabularies, never on the number of
+referrals. On SQLite (`make run`), which has no GROUPING SETS, each breakdown is its own pass of
+the same SQL, and the percentiles are computed from the delays fetched."""
 
 import statistics
 from collections import Counter, defaultdict
@@ -642,14 +644,11 @@ def _grouped(
     if sql.postgres:
         # GROUPING(a, b, c, d) sets the bit of every breakdown left out of the row's group.
         width = len(keys)
-        label = " ".join(
-            f"WHEN {(2**width - 1) ^ (1 << (width - 1 - index))} THEN '{name}'"
-            for index, name in enumerate(keys)
-        )
-        key = " ".join(
-            f"WHEN {(2**width - 1) ^ (1 << (width - 1 - index))} THEN {key_text(name)}"
-            for index, name in enumerate(keys)
-        )
+        masks = {
+            name: (2**width - 1) ^ (1 << (width - 1 - index)) for index, name in enumerate(keys)
+        }
+        label = " ".join(f"WHEN {mask} THEN '{name}'" for name, mask in masks.items())
+        key = " ".join(f"WHEN {mask} THEN {key_text(name)}" for name, mask in masks.items())
         grouping = f"GROUPING({', '.join(keys.values())})"
         sets = ", ".join(f"({expression})" for expression in keys.values())
         return f"""
