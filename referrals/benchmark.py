@@ -198,6 +198,17 @@ def measure(stdout, client, cases, repeat, explain=0) -> dict[str, tuple[float, 
     return results
 
 
+def add_explain_argument(parser):
+    """`--explain K`, shared by the benchmark commands (`explain_slowest`)."""
+    parser.add_argument(
+        "--explain",
+        type=int,
+        default=0,
+        metavar="K",
+        help="Print the K slowest SELECTs of each page with EXPLAIN ANALYZE (PostgreSQL).",
+    )
+
+
 def explain_slowest(stdout, captured, count):
     """The `count` slowest SELECTs among `captured` (Django's captured queries), each with its
     time, its SQL and its plan as `EXPLAIN (ANALYZE, BUFFERS)` gives it. PostgreSQL only."""

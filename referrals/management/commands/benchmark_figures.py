@@ -17,7 +17,7 @@ from wagtail.models import APIToken
 from accounts import security
 from accounts.models import InternalRole, Membership, Organisation
 from cms.models import referral_targets
-from referrals.benchmark import Rollback, explain_slowest, partner
+from referrals.benchmark import Rollback, add_explain_argument, explain_slowest, partner
 from referrals.choices import Action, Status
 from referrals.models import Referral, ReferralEvent, Stay
 
@@ -58,13 +58,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 100_000])
         parser.add_argument("--repeat", type=int, default=5)
-        parser.add_argument(
-            "--explain",
-            type=int,
-            default=0,
-            metavar="K",
-            help="Print the K slowest SELECTs of each case with EXPLAIN ANALYZE.",
-        )
+        add_explain_argument(parser)
 
     def handle(self, *args, sizes, repeat, explain, **options):
         if connection.vendor != "postgresql":

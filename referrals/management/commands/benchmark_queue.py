@@ -14,7 +14,14 @@ from django.test import Client
 from accounts import security
 from accounts.models import InternalRole, Membership, Organisation
 from cms.models import referral_targets
-from referrals.benchmark import Rollback, build_referrals, compare, measure, partner
+from referrals.benchmark import (
+    Rollback,
+    add_explain_argument,
+    build_referrals,
+    compare,
+    measure,
+    partner,
+)
 
 
 class Command(BaseCommand):
@@ -23,13 +30,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 100_000])
         parser.add_argument("--repeat", type=int, default=5)
-        parser.add_argument(
-            "--explain",
-            type=int,
-            default=0,
-            metavar="K",
-            help="Print the K slowest SELECTs of each page with EXPLAIN ANALYZE (PostgreSQL).",
-        )
+        add_explain_argument(parser)
 
     def handle(self, *args, sizes, repeat, explain, **options):
         targets = list(referral_targets())
